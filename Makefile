@@ -1,0 +1,92 @@
+# FLUXEON - build, test, install.  See README.md.
+#
+#   make deps      install the Debian packages the project needs (root)
+#   make           build every program into bin/
+#   make test      build and run all tests (unit + bats), one summary line
+#   make check     the same tests under AddressSanitizer + UBSan
+#   make bench     the benchmarks in bench/ (results: BENCHMARKS.md)
+#   make install   PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+BUILD ?= build
+BIN ?= bin
+
+CC ?= cc
+OPT ?= -O2 -g
+CFLAGS ?= $(OPT)
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -Icommon
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS)
+LDLIBS = -Wl,--as-needed -ljq -lcsv -lgsl -lgslcblas -lm
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+PROGS = fx-sim fx-ingest
+LIB_SRC = $(wildcard common/*.c)
+LIB_OBJ = $(LIB_SRC:common/%.c=$(BUILD)/common/%.o)
+LIB = $(BUILD)/libfx.a
+UNIT_SRC = $(wildcard test/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
+MANS = $(wildcard man/*.1 man/*.7)
+
+# Debian packages: build, run and test.
+DEPS = build-essential pkg-config libjq-dev libcsv-dev libgsl-dev \
+	libcurl4-openssl-dev libssl-dev libsqlite3-dev libmicrohttpd-dev \
+	libglpk-dev libnats-dev nats-server tzdata bats mandoc miller \
+	python3 python3-jsonschema perl hyperfine jq
+
+all: $(PROGS:%=$(BIN)/%)
+
+$(BUILD)/common/%.o: common/%.c common/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(BIN)/%: cmd/%.c $(LIB) common/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/unit/%: test/unit/%.c test/unit/tap.h $(LIB) common/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itest/unit $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+units: $(UNIT_BIN)
+
+test: all units
+	@FX_BIN=$(abspath $(BIN)) FX_UNIT=$(abspath $(BUILD)/unit) sh test/run
+
+check:
+	$(MAKE) BUILD=build/san BIN=build/san/bin OPT='-O1 -g' \
+	    SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
+	    test
+
+lint:
+	mandoc -Tlint -Wwarning $(MANS)
+
+bench: all
+	sh bench/run
+
+deps:
+	@if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (apt-get)" >&2; exit 2; fi
+	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	    grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "make deps: all packages installed"; fi
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(PROGS:%=$(BIN)/%) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+
+clean:
+	rm -rf build bin
+
+.PHONY: all units test check lint bench deps install clean
+.SUFFIXES:

@@ -1,0 +1,128 @@
+/* err.c - see err.h */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+const char *fx_prog = "fluxeon";
+
+void
+fx_err_init(const char *prog)
+{
+	const char *slash = strrchr(prog, '/');
+
+	fx_prog = slash ? slash + 1 : prog;
+}
+
+void
+fx_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fx_verror_at(NULL, -1, fmt, ap);
+	va_end(ap);
+}
+
+void
+fx_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: warning: ", fx_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+fx_verror_at(const char *file, long line, const char *fmt, va_list ap)
+{
+	/* One fprintf per part keeps this simple; stderr is unbuffered, so
+	 * build the message first to keep concurrent writers' lines whole. */
+	char msg[2048];
+	int n;
+
+	if (line == -1 && file == NULL)
+		n = snprintf(msg, sizeof msg, "%s: ", fx_prog);
+	else if (line > 0)
+		n = snprintf(msg, sizeof msg, "%s: %s:%ld: ", fx_prog,
+		    file == NULL || strcmp(file, "-") == 0 ? "stdin" : file, line);
+	else
+		n = snprintf(msg, sizeof msg, "%s: %s: ", fx_prog,
+		    file == NULL || strcmp(file, "-") == 0 ? "stdin" : file);
+	if (n < 0 || (size_t)n >= sizeof msg)
+		n = 0;
+	vsnprintf(msg + n, sizeof msg - (size_t)n - 1, fmt, ap);
+	n = (int)strlen(msg);
+	msg[n++] = '\n';
+	fwrite(msg, 1, (size_t)n, stderr);
+}
+
+void
+fx_error_at(const char *file, long line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fx_verror_at(file, line, fmt, ap);
+	va_end(ap);
+}
+
+void
+fx_die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fx_verror_at(NULL, -1, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void *
+fx_xmalloc(unsigned long n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		fx_die(FX_EXIT_FAIL, "out of memory");
+	return p;
+}
+
+void *
+fx_xcalloc(unsigned long n, unsigned long size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		fx_die(FX_EXIT_FAIL, "out of memory");
+	return p;
+}
+
+void *
+fx_xrealloc(void *p, unsigned long n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		fx_die(FX_EXIT_FAIL, "out of memory");
+	return p;
+}
+
+char *
+fx_xstrdup(const char *s)
+{
+	return fx_xstrndup(s, strlen(s));
+}
+
+char *
+fx_xstrndup(const char *s, unsigned long n)
+{
+	char *p = fx_xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}

@@ -1,0 +1,62 @@
+/*
+ * json.h - reading JSON with libjq's jv, under one ownership rule.
+ *
+ * THE RULE.  libjq's jv_* functions consume (free) their jv arguments.
+ * The fx_json_* functions below do the opposite: they BORROW every jv
+ * argument and never free it.  What they return is either
+ *   - a jv, which is a new reference the caller must jv_free(), or
+ *   - a C pointer into the argument (a string), valid while the argument
+ *     is alive and unchanged.
+ * Each function says which.  Keep the two styles apart: wrap jv_* calls
+ * in jv_copy() when the caller still needs the value afterwards.
+ *
+ * Writing JSON goes through buf.h (fx_buf_jstr, fx_buf_num, ...), which is
+ * faster than building jv values for output.
+ */
+#ifndef FX_JSON_H
+#define FX_JSON_H
+
+#include <stddef.h>
+#include <jv.h>
+
+#include "buf.h"
+
+/*
+ * Parses exactly one JSON value from s[0..len).  On failure returns an
+ * invalid jv (no message attached) and writes a one-line reason into
+ * err (size errlen), e.g. "invalid JSON: Unfinished string at EOF ...".
+ * Returns a new reference.
+ */
+jv fx_json_parse(const char *s, size_t len, char *err, size_t errlen);
+
+/*
+ * Parses a record line: a JSON object with a string "type".  Returns the
+ * object (new reference) and points *type at its type (borrowed from the
+ * object); on failure an invalid jv and a reason in err.
+ */
+jv fx_json_parse_record(const char *s, size_t len, const char **type,
+    char *err, size_t errlen);
+
+/* obj[key] as a new reference (jv_invalid() when obj is not an object,
+ * jv_null() when the key is absent). */
+jv fx_json_get(jv obj, const char *key);
+
+/* obj[key] as a C string borrowed from obj, or NULL if absent or not a
+ * string. */
+const char *fx_json_str(jv obj, const char *key);
+
+/*
+ * Typed getters.  Return 1 and set *out when obj[key] has the type,
+ * 0 when the key is absent or null (*out unchanged), -1 when present with
+ * another type (*out unchanged).
+ */
+int fx_json_num(jv obj, const char *key, double *out);
+int fx_json_bool(jv obj, const char *key, int *out);
+
+/* Name of a jv kind for messages: "object", "number", ... */
+const char *fx_json_kind(jv v);
+
+/* Appends v as compact JSON to b (borrowed). */
+void fx_buf_jv(fx_buf *b, jv v);
+
+#endif
