@@ -22,7 +22,7 @@ ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS)
 LDLIBS = -Wl,--as-needed -ljq -lcsv -lgsl -lgslcblas -lm
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
-PROGS = fx-sim fx-ingest
+PROGS = $(patsubst cmd/%.c,%,$(wildcard cmd/fx-*.c))
 LIB_SRC = $(wildcard common/*.c)
 LIB_OBJ = $(LIB_SRC:common/%.c=$(BUILD)/common/%.o)
 LIB = $(BUILD)/libfx.a
@@ -90,3 +90,34 @@ clean:
 
 .PHONY: all units test check lint bench deps install clean
 .SUFFIXES:
+
+# libFuzzer harnesses for the parsers in common/ (clang):
+#   make fuzz FUZZ_SECONDS=30     run each harness for that long
+# Seeds are read from test/fuzz/corpus/<harness>/; what the fuzzer finds
+# goes to build/fuzz/corpus/<harness>/, crashes to build/fuzz/.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer
+FUZZ_SRC = $(wildcard test/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJ = $(LIB_SRC:common/%.c=build/fuzz/common/%.o)
+
+build/fuzz/common/%.o: common/%.c common/*.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
+
+build/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(FUZZ_OBJ) common/*.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+	    h=$${f##*/}; mkdir -p build/fuzz/corpus/$$h; \
+	    echo "$$h: $(FUZZ_SECONDS) s"; \
+	    (cd build/fuzz && ./$$h -max_total_time=$(FUZZ_SECONDS) \
+	        -print_final_stats=1 corpus/$$h ../../test/fuzz/corpus/$$h) \
+	        || exit 1; \
+	done
+
+.PHONY: fuzz

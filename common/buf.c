@@ -1,4 +1,5 @@
 /* buf.c - see buf.h */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,7 @@ size_t
 fx_fmt_num(char *out, double x)
 {
 	int prec, n = 0;
+	char *e;
 
 	if (!isfinite(x)) {
 		memcpy(out, "null", 5);
@@ -168,10 +170,39 @@ fx_fmt_num(char *out, double x)
 	/* Integers below 2^53 print exactly without the %g search. */
 	if (fabs(x) < 9007199254740992.0 && x == (double)(long long)x)
 		return (size_t)snprintf(out, 32, "%lld", (long long)x);
-	for (prec = 15; prec <= 17; prec++) {
+	/*
+	 * When any decimal of at most 15 digits reads back as a normal x,
+	 * %.15g finds it (15-digit decimals are further apart than doubles),
+	 * so the search starts there; subnormals have fewer bits and may
+	 * need as few as one digit (5e-324).
+	 */
+	for (prec = fabs(x) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
 		n = snprintf(out, 32, "%.*g", prec, x);
 		if (prec == 17 || strtod(out, NULL) == x)
 			break;
+	}
+	/*
+	 * %g switches to an exponent once the exponent reaches the
+	 * precision, so an integer from 2^53 to 1e17 may come out as
+	 * "5.20717145102991e+16": write the same digits in full when that
+	 * is no longer ("52071714510299100"), as %.17g and JavaScript do.
+	 */
+	if ((e = strchr(out, 'e')) != NULL && fabs(x) < 1e17 &&
+	    x == floor(x)) {
+		int exp10 = atoi(e + 1), neg = out[0] == '-', i, k = 0;
+		char digits[20];
+
+		for (i = neg; out + i < e; i++)
+			if (out[i] != '.')
+				digits[k++] = out[i];
+		if (exp10 >= k - 1 && neg + exp10 + 1 <= n) {
+			n = 0;
+			if (neg)
+				out[n++] = '-';
+			for (i = 0; i <= exp10; i++)
+				out[n++] = i < k ? digits[i] : '0';
+			out[n] = '\0';
+		}
 	}
 	return (size_t)n;
 }
@@ -207,31 +238,48 @@ fx_buf_fixed(fx_buf *b, double x, int decimals)
 {
 	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
 	    1e7, 1e8, 1e9 };
-	double scaled;
+	double scaled, ax, p, k;
 	int64_t v, ip, fp;
 	char frac[10];
-	int nd;
+	int nd, up;
 
 	if (decimals < 0)
 		decimals = 0;
 	if (decimals > 9)
 		decimals = 9;
-	scaled = x * pow10[decimals];
+	p = pow10[decimals];
+	scaled = x * p;
 	if (!isfinite(x) || fabs(scaled) >= 9e15) {
 		fx_buf_num(b, x);
 		return;
 	}
-	v = llround(scaled);
+	/*
+	 * x * p is rounded, and may land on a half that the exact value
+	 * is not (2.675 is 2.67499999999999982..., but 2.675 * 100 is
+	 * 267.5).  fma() computes ax * p - c with one rounding, whose sign
+	 * is exact: find k = floor(ax * p) exactly, then compare with
+	 * k + 0.5 (exact while k < 2^52; above, the product's fraction is a
+	 * multiple of 2^-30, so comparing the rounded remainder is exact).
+	 */
+	ax = fabs(x);
+	k = floor(fabs(scaled));
+	while (fma(ax, p, -(k + 1)) >= 0)
+		k++;
+	while (k > 0 && fma(ax, p, -k) < 0)
+		k--;
+	if (k < 4503599627370496.0)
+		up = fma(ax, p, -(k + 0.5)) >= 0;
+	else
+		up = fma(ax, p, -k) >= 0.5;
+	v = (int64_t)k + up;
 	if (v == 0) {
 		fx_buf_putc(b, '0');
 		return;
 	}
-	if (v < 0) {
+	if (x < 0)
 		fx_buf_putc(b, '-');
-		v = -v;
-	}
-	ip = v / (int64_t)pow10[decimals];
-	fp = v % (int64_t)pow10[decimals];
+	ip = v / (int64_t)p;
+	fp = v % (int64_t)p;
 	fx_buf_int(b, ip);
 	if (fp == 0)
 		return;

@@ -61,14 +61,16 @@ check_feeder(const char *path, const char *id, jv entry, jv defaults,
 	}
 	fx_json_num(defaults, "alert_ratio", &a);
 	fx_json_num(defaults, "critical_ratio", &cr);
-	if (fx_json_num(entry, "limit_kw", &lim) < 0 || lim <= 0) {
+	/* Negated comparisons also refuse NaN (fx_json_parse rejects
+	 * "nan", but libjq 1.6 alone would read it). */
+	if (fx_json_num(entry, "limit_kw", &lim) < 0 || !(lim > 0)) {
 		snprintf(err, errlen, "%s: feeder '%s': limit_kw must be a "
 		    "number > 0", path, what);
 		return -1;
 	}
 	if (fx_json_num(entry, "alert_ratio", &a) < 0 ||
-	    fx_json_num(entry, "critical_ratio", &cr) < 0 || a <= 0 ||
-	    cr < a) {
+	    fx_json_num(entry, "critical_ratio", &cr) < 0 || !(a > 0) ||
+	    !(cr >= a)) {
 		snprintf(err, errlen, "%s: feeder '%s': want numbers "
 		    "0 < alert_ratio <= critical_ratio", path, what);
 		return -1;
@@ -128,8 +130,15 @@ fx_config_load(const char *path, char *err, size_t errlen)
 		} else
 			jv_free(d);
 	}
-	if (check_feeder(path, NULL, c->defaults, jv_object(), err, errlen))
-		goto fail;
+	{
+		jv none = jv_object();
+		int rc = check_feeder(path, NULL, c->defaults, none, err,
+		    errlen);
+
+		jv_free(none);
+		if (rc)
+			goto fail;
+	}
 	fs = fx_json_get(c->root, "feeders");
 	if (jv_get_kind(fs) == JV_KIND_ARRAY) {
 		int i, n = jv_array_length(jv_copy(fs));
@@ -156,12 +165,29 @@ fx_config_load(const char *path, char *err, size_t errlen)
 			c->feeders = jv_object_set(c->feeders, jv_string(id), e);
 		}
 	} else if (jv_get_kind(fs) == JV_KIND_OBJECT) {
+		int bad = 0;
+
 		jv_object_foreach(fs, k, e) {
+			if (bad || jv_get_kind(e) != JV_KIND_OBJECT ||
+			    jv_string_length_bytes(jv_copy(k)) == 0) {
+				if (!bad)
+					snprintf(err, errlen, "%s: feeder '%s': %s",
+					    path, jv_string_value(k),
+					    jv_get_kind(e) != JV_KIND_OBJECT ?
+					    "not an object" : "empty id");
+				bad = 1;
+				jv_free(k);
+				jv_free(e);
+				continue;
+			}
 			c->ids = jv_array_append(c->ids, jv_copy(k));
-			if (jv_get_kind(e) == JV_KIND_OBJECT &&
-			    fx_json_str(e, "id") == NULL)
+			if (fx_json_str(e, "id") == NULL)
 				e = jv_object_set(e, jv_string("id"), jv_copy(k));
 			c->feeders = jv_object_set(c->feeders, k, e);
+		}
+		if (bad) {
+			jv_free(fs);
+			goto fail;
 		}
 	} else if (jv_get_kind(fs) != JV_KIND_NULL) {
 		snprintf(err, errlen, "%s: \"feeders\" must be an array or an "

@@ -92,6 +92,34 @@ on_row(int ch, void *data)
 	push_row(c);
 }
 
+/*
+ * Rows end at \n only: libcsv's default also ends them at a lone \r,
+ * which the contract (and Miller, and RFC 4180) treat as data.  The \r of
+ * a \r\n is then a blank, trimmed like a trailing space after an unquoted
+ * field or a closing quote, and kept inside quotes.
+ */
+static int
+is_term(unsigned char c)
+{
+	return c == '\n';
+}
+
+static int
+is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static void
+parser_init(fx_csv *c)
+{
+	if (csv_init(&c->parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
+		fx_die(FX_EXIT_FAIL, "out of memory");
+	csv_set_delim(&c->parser, c->delim);
+	csv_set_term_func(&c->parser, is_term);
+	csv_set_space_func(&c->parser, is_blank);
+}
+
 fx_csv *
 fx_csv_open(const char *path, unsigned char delim, size_t max_line)
 {
@@ -103,9 +131,7 @@ fx_csv_open(const char *path, unsigned char delim, size_t max_line)
 	c = fx_xcalloc(1, sizeof *c);
 	c->in = in;
 	c->delim = delim;
-	if (csv_init(&c->parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
-		fx_die(FX_EXIT_FAIL, "out of memory");
-	csv_set_delim(&c->parser, delim);
+	parser_init(c);
 	return c;
 }
 
@@ -126,9 +152,7 @@ static void
 parser_restart(fx_csv *c)
 {
 	csv_free(&c->parser);
-	if (csv_init(&c->parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
-		fx_die(FX_EXIT_FAIL, "out of memory");
-	csv_set_delim(&c->parser, c->delim);
+	parser_init(c);
 	row_reset(&c->cur);
 }
 
@@ -140,6 +164,22 @@ push_bad(fx_csv *c, long lineno, const char *why)
 	push_row(c);
 	c->rows[c->nrows - 1].bad = 1;
 	c->rows[c->nrows - 1].why = why;
+}
+
+/* Whether a line holds only blanks (no delimiter): libcsv makes no row
+ * of it, so it must not start one here either. */
+static int
+blank_line(const fx_csv *c, const fx_line *line)
+{
+	size_t i;
+
+	for (i = 0; i < line->len; i++) {
+		unsigned char ch = (unsigned char)line->text[i];
+
+		if (!is_blank(ch) || ch == c->delim)
+			return 0;
+	}
+	return 1;
 }
 
 /* Reads one physical line and feeds it to the parser; 0 at EOF. */
@@ -166,7 +206,7 @@ feed_line(fx_csv *c)
 		c->row_line = 0;
 		return 1;
 	}
-	if (line.len == 0 && c->row_line == 0)
+	if (c->row_line == 0 && blank_line(c, &line))
 		return 1;	/* blank line between rows */
 	if (c->row_line == 0) {
 		c->row_line = line.lineno;
@@ -217,8 +257,8 @@ fx_csv_next(fx_csv *c, fx_csv_row *row, const char **why)
 				return 0;
 		}
 	}
-	/* The raw text belongs to the last row completed on the line(s) it
-	 * came from; earlier rows on the same line share it. */
+	/* The raw text of the line(s) the row came from (rows end at \n,
+	 * so a line ends at most one row). */
 	if (c->out_raw.len == 0 && c->raw.len > 0) {
 		fx_buf_put(&c->out_raw, c->raw.data, c->raw.len);
 		c->raw.len = 0;

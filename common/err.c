@@ -15,13 +15,40 @@ fx_err_init(const char *prog)
 	fx_prog = slash ? slash + 1 : prog;
 }
 
+/* "prog: [file:line: ]tag message\n" in one write. */
+static void
+message(int has_place, const char *file, long line, const char *tag,
+    const char *fmt, va_list ap)
+{
+	/* stderr is unbuffered: build the message first to keep
+	 * concurrent writers' lines whole. */
+	char msg[2048];
+	int n;
+
+	if (!has_place)
+		n = snprintf(msg, sizeof msg, "%s: %s", fx_prog, tag);
+	else if (line > 0)
+		n = snprintf(msg, sizeof msg, "%s: %s:%ld: %s", fx_prog,
+		    file == NULL || strcmp(file, "-") == 0 ? "stdin" : file, line,
+		    tag);
+	else
+		n = snprintf(msg, sizeof msg, "%s: %s: %s", fx_prog,
+		    file == NULL || strcmp(file, "-") == 0 ? "stdin" : file, tag);
+	if (n < 0 || (size_t)n >= sizeof msg - 1)
+		n = (int)sizeof msg - 2;	/* a truncated prefix */
+	vsnprintf(msg + n, sizeof msg - (size_t)n - 1, fmt, ap);
+	n = (int)strlen(msg);
+	msg[n++] = '\n';
+	fwrite(msg, 1, (size_t)n, stderr);
+}
+
 void
 fx_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fx_verror_at(NULL, -1, fmt, ap);
+	message(0, NULL, 0, "", fmt, ap);
 	va_end(ap);
 }
 
@@ -30,35 +57,15 @@ fx_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: warning: ", fx_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message(0, NULL, 0, "warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void
 fx_verror_at(const char *file, long line, const char *fmt, va_list ap)
 {
-	/* One fprintf per part keeps this simple; stderr is unbuffered, so
-	 * build the message first to keep concurrent writers' lines whole. */
-	char msg[2048];
-	int n;
-
-	if (line == -1 && file == NULL)
-		n = snprintf(msg, sizeof msg, "%s: ", fx_prog);
-	else if (line > 0)
-		n = snprintf(msg, sizeof msg, "%s: %s:%ld: ", fx_prog,
-		    file == NULL || strcmp(file, "-") == 0 ? "stdin" : file, line);
-	else
-		n = snprintf(msg, sizeof msg, "%s: %s: ", fx_prog,
-		    file == NULL || strcmp(file, "-") == 0 ? "stdin" : file);
-	if (n < 0 || (size_t)n >= sizeof msg)
-		n = 0;
-	vsnprintf(msg + n, sizeof msg - (size_t)n - 1, fmt, ap);
-	n = (int)strlen(msg);
-	msg[n++] = '\n';
-	fwrite(msg, 1, (size_t)n, stderr);
+	message(1, file, line, "", fmt, ap);
 }
 
 void
@@ -77,7 +84,7 @@ fx_die(int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	fx_verror_at(NULL, -1, fmt, ap);
+	message(0, NULL, 0, "", fmt, ap);
 	va_end(ap);
 	exit(status);
 }

@@ -6,24 +6,34 @@
 #include "err.h"
 #include "feeders.h"
 
-#define CHUNK 1024	/* entries per state chunk */
+#define CHUNK 1024		/* entries per state chunk */
+#define ID_CHUNK 65536		/* bytes per id chunk */
 
 struct entry {
 	char *id;
 	size_t len;
-	uint32_t hash;
 	void *state;
 };
 
+/*
+ * A slot holds the entry's hash (high 32 bits) and index + 1 (low 32
+ * bits; 0: empty), so probing and growing compare hashes without
+ * touching the entries - one cache miss less per step at a million
+ * feeders.
+ */
 struct fx_feeders {
 	size_t state_size;
 	void (*free_state)(void *);
 	struct entry *entries;	/* insertion order */
 	size_t n, cap;
-	uint32_t *slots;	/* 0 empty, else entry index + 1 */
+	uint64_t *slots;
 	size_t nslots;		/* power of two */
 	char **chunks;		/* state storage */
 	size_t nchunks;
+	char **idchunks;	/* id storage: ids packed, never moved */
+	size_t nidchunks;
+	char *idcur;		/* the chunk being filled */
+	size_t idfree;		/* bytes left in it */
 };
 
 static uint32_t
@@ -58,32 +68,36 @@ fx_feeders_free(fx_feeders *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->n; i++) {
-		if (t->free_state)
+	if (t->free_state)
+		for (i = 0; i < t->n; i++)
 			t->free_state(t->entries[i].state);
-		free(t->entries[i].id);
-	}
 	for (i = 0; i < t->nchunks; i++)
 		free(t->chunks[i]);
+	for (i = 0; i < t->nidchunks; i++)
+		free(t->idchunks[i]);
+	free(t->idchunks);
 	free(t->chunks);
 	free(t->entries);
 	free(t->slots);
 	free(t);
 }
 
+/* The slot holding id, or the empty slot where it would go. */
 static size_t
 probe(const fx_feeders *t, const char *id, size_t len, uint32_t h)
 {
 	size_t mask = t->nslots - 1, i = h & mask;
 
 	for (;; i = (i + 1) & mask) {
-		uint32_t s = t->slots[i];
+		uint64_t s = t->slots[i];
 		const struct entry *e;
 
 		if (s == 0)
 			return i;
-		e = &t->entries[s - 1];
-		if (e->hash == h && e->len == len && memcmp(e->id, id, len) == 0)
+		if ((uint32_t)(s >> 32) != h)
+			continue;
+		e = &t->entries[(uint32_t)s - 1];
+		if (e->len == len && memcmp(e->id, id, len) == 0)
 			return i;
 	}
 }
@@ -91,24 +105,62 @@ probe(const fx_feeders *t, const char *id, size_t len, uint32_t h)
 void *
 fx_feeders_find(fx_feeders *t, const char *id, size_t len)
 {
-	uint32_t s = t->slots[probe(t, id, len, fnv1a(id, len))];
+	uint64_t s = t->slots[probe(t, id, len, fnv1a(id, len))];
 
-	return s ? t->entries[s - 1].state : NULL;
+	return s ? t->entries[(uint32_t)s - 1].state : NULL;
 }
 
 static void
 grow(fx_feeders *t)
 {
-	size_t i;
+	uint64_t *old = t->slots;
+	size_t i, oldn = t->nslots, mask;
 
-	free(t->slots);
 	t->nslots *= 2;
+	mask = t->nslots - 1;
 	t->slots = fx_xcalloc(t->nslots, sizeof *t->slots);
-	for (i = 0; i < t->n; i++) {
-		struct entry *e = &t->entries[i];
+	for (i = 0; i < oldn; i++) {
+		size_t j;
 
-		t->slots[probe(t, e->id, e->len, e->hash)] = (uint32_t)i + 1;
+		if (old[i] == 0)
+			continue;
+		/* Ids are unique: the first empty slot is the place. */
+		for (j = (uint32_t)(old[i] >> 32) & mask; t->slots[j];
+		    j = (j + 1) & mask)
+			;
+		t->slots[j] = old[i];
 	}
+	free(old);
+}
+
+/* A new block of size bytes, freed with the table. */
+static char *
+id_block(fx_feeders *t, size_t size)
+{
+	t->idchunks = fx_xrealloc(t->idchunks,
+	    (t->nidchunks + 1) * sizeof *t->idchunks);
+	return t->idchunks[t->nidchunks++] = fx_xmalloc(size);
+}
+
+/* A copy of id (len bytes and a NUL), packed with the others. */
+static char *
+store_id(fx_feeders *t, const char *id, size_t len)
+{
+	char *p;
+
+	if (len + 1 > ID_CHUNK / 4)	/* a long one gets its own block */
+		p = id_block(t, len + 1);
+	else {
+		if (len + 1 > t->idfree) {
+			t->idcur = id_block(t, ID_CHUNK);
+			t->idfree = ID_CHUNK;
+		}
+		p = t->idcur + (ID_CHUNK - t->idfree);
+		t->idfree -= len + 1;
+	}
+	memcpy(p, id, len);
+	p[len] = '\0';
+	return p;
 }
 
 void *
@@ -121,7 +173,7 @@ fx_feeders_get(fx_feeders *t, const char *id, size_t len, int *created)
 	if (created)
 		*created = 0;
 	if (t->slots[slot])
-		return t->entries[t->slots[slot] - 1].state;
+		return t->entries[(uint32_t)t->slots[slot] - 1].state;
 	if (t->n == UINT32_MAX - 1)
 		fx_die(FX_EXIT_FAIL, "too many feeders");
 	if (t->n == t->cap) {
@@ -134,11 +186,11 @@ fx_feeders_get(fx_feeders *t, const char *id, size_t len, int *created)
 		t->chunks[t->nchunks++] = fx_xcalloc(CHUNK, t->state_size);
 	}
 	e = &t->entries[t->n];
-	e->id = fx_xstrndup(id, len);
+	e->id = store_id(t, id, len);
 	e->len = len;
-	e->hash = h;
 	e->state = t->chunks[t->n / CHUNK] + (t->n % CHUNK) * t->state_size;
-	t->slots[slot] = (uint32_t)++t->n;
+	t->n++;
+	t->slots[slot] = (uint64_t)h << 32 | (uint32_t)t->n;
 	if (t->n * 10 > t->nslots * 7)
 		grow(t);
 	if (created)

@@ -4,24 +4,283 @@
 
 #include "json.h"
 
+#define MAX_DEPTH 256	/* libjq 1.6's own parsing depth limit */
+
+static int
+is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* ASCII only, whatever the locale. */
+static int
+is_word(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' &&
+	    c <= 'Z') || c == '_';
+}
+
+static int
+is_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * Checks that s[0..len) is exactly one JSON text (RFC 8259) without
+ * building anything.  Returns NULL, or a reason with *at set to where
+ * it went wrong.  libjq 1.6 accepts more than JSON - a NUL byte reads
+ * as the number 0, "nan" as NaN, "+1", ".5", "1." and "01" as numbers -
+ * and leaks a string that follows a value without a separator.
+ */
+static const char *
+json_check(const char *s, size_t len, const char **at)
+{
+	const char *p = s, *end = s + len;
+	char stack[MAX_DEPTH];
+	int depth = 0, is_key;
+
+value:
+	while (p < end && is_ws(*p))
+		p++;
+	*at = p;
+	if (p == end)
+		return depth == 0 ? "Expected JSON value" :
+		    "Unfinished JSON term at EOF";
+	switch (*p) {
+	case '{':
+	case '[':
+		if (depth == MAX_DEPTH)
+			return "Exceeds depth limit for parsing";
+		stack[depth++] = *p++;
+		while (p < end && is_ws(*p))
+			p++;
+		if (p < end && *p == (stack[depth - 1] == '{' ? '}' : ']')) {
+			depth--;
+			p++;
+			goto after;
+		}
+		if (stack[depth - 1] == '{')
+			goto key;
+		goto value;
+	case '"':
+		is_key = 0;
+		goto string;
+	case 't':
+	case 'f':
+	case 'n': {
+		const char *lit = *p == 't' ? "true" : *p == 'f' ? "false" :
+		    "null";
+		size_t n = strlen(lit);
+
+		if ((size_t)(end - p) < n || memcmp(p, lit, n) != 0 ||
+		    (p + n < end && is_word(p[n])))
+			return "Invalid literal";
+		p += n;
+		goto after;
+	}
+	default:
+		if (*p != '-' && !is_digit(*p))
+			return "Unexpected character";
+		if (*p == '-')
+			p++;
+		if (p < end && *p == '0')
+			p++;
+		else if (p < end && is_digit(*p))
+			while (p < end && is_digit(*p))
+				p++;
+		else
+			return "Invalid numeric literal";
+		if (p < end && *p == '.') {
+			if (++p == end || !is_digit(*p))
+				return "Invalid numeric literal";
+			while (p < end && is_digit(*p))
+				p++;
+		}
+		if (p < end && (*p == 'e' || *p == 'E')) {
+			p++;
+			if (p < end && (*p == '+' || *p == '-'))
+				p++;
+			if (p == end || !is_digit(*p))
+				return "Invalid numeric literal";
+			while (p < end && is_digit(*p))
+				p++;
+		}
+		*at = p;
+		if (p < end && (is_word(*p) || *p == '.' || *p == '+' ||
+		    *p == '-'))
+			return "Invalid numeric literal";
+		goto after;
+	}
+
+key:
+	while (p < end && is_ws(*p))
+		p++;
+	*at = p;
+	if (p == end)
+		return "Unfinished JSON term at EOF";
+	if (*p != '"')
+		return "Object keys must be strings";
+	is_key = 1;
+
+string:
+	for (p++;; p++) {
+		*at = p;
+		if (p == end)
+			return "Unfinished string at EOF";
+		if (*p == '"')
+			break;
+		if ((unsigned char)*p < 0x20)
+			return "Control character in a string";
+		if (*p == '\\') {
+			int i;
+
+			if (++p == end)
+				return "Unfinished string at EOF";
+			*at = p;
+			switch (*p) {
+			case '"': case '\\': case '/': case 'b': case 'f':
+			case 'n': case 'r': case 't':
+				break;
+			case 'u':
+				for (i = 0; i < 4; i++)
+					if (++p == end ||
+					    !is_hex(*p)) {
+						*at = p;
+						return "Invalid characters in \\uXXXX escape";
+					}
+				break;
+			default:
+				return "Invalid escape";
+			}
+		}
+	}
+	p++;
+	if (is_key) {
+		while (p < end && is_ws(*p))
+			p++;
+		*at = p;
+		if (p == end)
+			return "Unfinished JSON term at EOF";
+		if (*p != ':')
+			return "Expected ':' after a key";
+		p++;
+		goto value;
+	}
+
+after:
+	while (p < end && is_ws(*p))
+		p++;
+	*at = p;
+	if (depth == 0)
+		return p == end ? NULL : "Unexpected extra JSON values";
+	if (p == end)
+		return "Unfinished JSON term at EOF";
+	if (*p == ',') {
+		p++;
+		if (stack[depth - 1] == '{')
+			goto key;
+		goto value;
+	}
+	if (*p == (stack[depth - 1] == '{' ? '}' : ']')) {
+		depth--;
+		p++;
+		goto after;
+	}
+	return stack[depth - 1] == '{' ? "Expected ',' or '}'" :
+	    "Expected ',' or ']'";
+}
+
+/*
+ * "invalid JSON: why at line L, column C", counted as libjq does: the
+ * column of the offending byte, or at EOF the bytes on the last line.
+ */
+static void
+check_error(char *err, size_t errlen, const char *s, const char *end,
+    const char *at, const char *why)
+{
+	const char *q;
+	long line = 1, col = 0;
+	char what[16] = "";
+
+	for (q = s; q < at; q++) {
+		if (*q == '\n')
+			line++, col = 0;
+		else
+			col++;
+	}
+	if (strcmp(why, "Expected JSON value") == 0) {
+		snprintf(err, errlen, "invalid JSON: %s", why);
+		return;
+	}
+	if (at < end) {
+		unsigned char c = (unsigned char)*at;
+
+		col++;
+		if (strcmp(why, "Unexpected character") == 0) {
+			if (c > 0x20 && c < 0x7f && c != '\'')
+				snprintf(what, sizeof what, " '%c'", c);
+			else
+				snprintf(what, sizeof what, " (byte 0x%02x)", c);
+		}
+	}
+	snprintf(err, errlen, "invalid JSON: %s%s at line %ld, column %ld",
+	    why, what, line, col);
+}
+
 jv
 fx_json_parse(const char *s, size_t len, char *err, size_t errlen)
 {
-	jv v;
+	struct jv_parser *p;
+	jv v, next;
+	const char *why, *at;
 
 	if (len > 0x7fffffff) {
 		snprintf(err, errlen, "invalid JSON: value too large");
 		return jv_invalid();
 	}
-	v = jv_parse_sized(s, (int)len);
+	/*
+	 * libjq only ever sees valid JSON: it accepts some text that is
+	 * not (above), and leaks on some that is invalid.  The reasons
+	 * are worded as libjq's where it has one.
+	 */
+	if ((why = json_check(s, len, &at)) != NULL) {
+		check_error(err, errlen, s, s + len, at, why);
+		return jv_invalid();
+	}
+	/*
+	 * Not jv_parse_sized(): libjq 1.6 appends "(while parsing '...')"
+	 * with the whole input to its messages (and, before Debian's
+	 * security fixes, read s as a C string - past len when s is not
+	 * NUL-terminated there).  What can still fail here are libjq's
+	 * own limits.
+	 */
+	p = jv_parser_new(0);
+	jv_parser_set_buf(p, s, (int)len, 0);
+	v = jv_parser_next(p);
+	if (jv_is_valid(v)) {
+		next = jv_parser_next(p);
+		if (jv_is_valid(next) || jv_invalid_has_msg(jv_copy(next))) {
+			jv_free(v);
+			v = jv_is_valid(next) ? jv_invalid() : next;
+			if (jv_is_valid(next))
+				jv_free(next);
+		} else
+			jv_free(next);
+	}
+	jv_parser_free(p);
 	if (!jv_is_valid(v)) {
 		jv msg = jv_invalid_get_msg(v);
 
-		if (jv_get_kind(msg) == JV_KIND_STRING)
-			snprintf(err, errlen, "invalid JSON: %s",
-			    jv_string_value(msg));
-		else
-			snprintf(err, errlen, "invalid JSON");
+		snprintf(err, errlen, "invalid JSON: %s",
+		    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) :
+		    "libjq could not parse it");
 		jv_free(msg);
 		return jv_invalid();
 	}
@@ -54,9 +313,13 @@ fx_json_parse_record(const char *s, size_t len, const char **type,
 jv
 fx_json_get(jv obj, const char *key)
 {
+	jv v;
+
 	if (jv_get_kind(obj) != JV_KIND_OBJECT)
 		return jv_invalid();
-	return jv_object_get(jv_copy(obj), jv_string(key));
+	/* jv_object_get() says "absent" with jv_invalid(). */
+	v = jv_object_get(jv_copy(obj), jv_string(key));
+	return jv_is_valid(v) ? v : jv_null();
 }
 
 const char *

@@ -126,32 +126,43 @@ fx_reader_next(fx_reader *r, fx_line *line)
 		if (nl != NULL || (r->eof && avail > 0)) {
 			size_t raw_len = nl ? (size_t)(nl - base) + 1 : avail;
 			size_t len = nl ? raw_len - 1 : raw_len;
+			const char *term = nl ? "\n" : "";
 
+			/* The maximum is on the text: a \r of the
+			 * terminator does not count. */
+			if (nl && len > 0 && base[len - 1] == '\r') {
+				len--;
+				term = "\r\n";
+			}
 			r->lineno++;
 			r->start += raw_len;
 			if (toolong || len > r->max_line) {
 				line->lineno = r->lineno;
 				return FX_LINE_TOOLONG;
 			}
-			line->term = nl ? "\n" : "";
-			if (nl && len > 0 && base[len - 1] == '\r') {
-				len--;
-				line->term = "\r\n";
-			}
 			/* The terminator (or, for a last line without one,
 			 * the spare byte fill() keeps) becomes the NUL. */
 			base[len] = '\0';
 			line->text = base;
 			line->len = len;
+			line->term = term;
 			line->lineno = r->lineno;
 			return FX_LINE_OK;
 		}
-		if (r->eof)
+		if (r->eof) {
+			if (toolong) {
+				/* A long last line without a terminator,
+				 * all of it already discarded. */
+				line->lineno = ++r->lineno;
+				return FX_LINE_TOOLONG;
+			}
 			return FX_LINE_EOF;
+		}
 		scanned = avail;
-		if (avail > r->max_line) {
+		if (avail > r->max_line + 1) {
 			/* Discard what we have of the long line and keep
-			 * reading until its end. */
+			 * reading until its end.  (max_line + 1: the last
+			 * byte may be the \r of a \r\n.) */
 			toolong = 1;
 			r->start = r->end;
 			scanned = 0;

@@ -1,6 +1,7 @@
 /* record.c - see record.h */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -129,4 +130,204 @@ fx_record_error(fx_buf *b, const char *program, const char *input,
 	fx_buf_jkey(b, "reason");
 	fx_buf_jstr(b, reason, strlen(reason));
 	fx_buf_putc(b, '}');
+}
+
+/*
+ * The fast path.  A flat object is scanned once; each value is classified
+ * and checked against the JSON grammar (RFC 8259), so a line this accepts
+ * is one libjq accepts with the same meaning.  Returns 1 parsed, 0 "ask
+ * libjq" (escapes, nesting, bytes >= 0x80, too long an id), -1 invalid.
+ */
+enum { V_STR, V_NUM, V_LIT };
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* A plain string at p (after the quote): its end quote, or NULL when it
+ * needs libjq (*hard = 1: escapes, non-ASCII) or is invalid (*hard = 0). */
+static const char *
+scan_str(const char *p, const char *end, int *hard)
+{
+	while (p < end) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"')
+			return p;
+		if (c == '\\' || c >= 0x80) {
+			*hard = 1;
+			return NULL;
+		}
+		if (c < 0x20) {
+			*hard = 0;
+			return NULL;
+		}
+		p++;
+	}
+	*hard = 0;
+	return NULL;
+}
+
+static const char *
+scan_num(const char *p, const char *end)
+{
+	const char *s = p;
+
+	if (p < end && *p == '-')
+		p++;
+	if (p < end && *p == '0')
+		p++;
+	else if (p < end && *p >= '1' && *p <= '9')
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	else
+		return NULL;
+	if (p < end && *p == '.') {
+		p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return NULL;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return NULL;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	return p > s ? p : NULL;
+}
+
+static int
+flat_reading(const char *text, size_t len, fx_reading *out, char *err,
+    size_t errlen)
+{
+	const char *p = text, *end = text + len, *why;
+	const char *type = NULL, *id = NULL, *ts = NULL, *kw = NULL;
+	size_t typelen = 0, idlen = 0, tslen = 0, kwlen = 0;
+	int kwkind = -1, hard;
+
+	p = skip_ws(p, end);
+	if (p >= end || *p++ != '{')
+		return 0;
+	p = skip_ws(p, end);
+	if (p < end && *p == '}')
+		return 0;
+	for (;;) {
+		const char *k, *ke, *v, *ve;
+		int kind;
+
+		if (p >= end || *p != '"')
+			return 0;
+		k = p + 1;
+		if ((ke = scan_str(k, end, &hard)) == NULL)
+			return 0;	/* libjq explains what is wrong */
+		p = skip_ws(ke + 1, end);
+		if (p >= end || *p++ != ':')
+			return 0;
+		p = skip_ws(p, end);
+		if (p >= end)
+			return 0;
+		v = p;
+		if (*p == '"') {
+			v = p + 1;
+			if ((ve = scan_str(v, end, &hard)) == NULL)
+				return 0;	/* libjq explains what is wrong */
+			p = ve + 1;
+			kind = V_STR;
+		} else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			if ((ve = scan_num(p, end)) == NULL)
+				return 0;
+			p = ve;
+			kind = V_NUM;
+		} else if ((size_t)(end - p) >= 4 && (memcmp(p, "true", 4) == 0
+		    || memcmp(p, "null", 4) == 0)) {
+			ve = p += 4;
+			kind = V_LIT;
+		} else if ((size_t)(end - p) >= 5 && memcmp(p, "false", 5) == 0) {
+			ve = p += 5;
+			kind = V_LIT;
+		} else
+			return 0;	/* nesting, or invalid: libjq says */
+		/* Later duplicates win, as in libjq. */
+		if (ke - k == 4 && memcmp(k, "type", 4) == 0) {
+			type = kind == V_STR ? v : NULL;
+			typelen = (size_t)(ve - v);
+		} else if (ke - k == 9 && memcmp(k, "feeder_id", 9) == 0) {
+			id = kind == V_STR ? v : NULL;
+			idlen = (size_t)(ve - v);
+		} else if (ke - k == 9 && memcmp(k, "timestamp", 9) == 0) {
+			ts = kind == V_STR ? v : NULL;
+			tslen = (size_t)(ve - v);
+		} else if (ke - k == 7 && memcmp(k, "load_kw", 7) == 0) {
+			kw = v;
+			kwlen = (size_t)(ve - v);
+			kwkind = kind;
+		}
+		p = skip_ws(p, end);
+		if (p < end && *p == ',') {
+			p = skip_ws(p + 1, end);
+			continue;
+		}
+		if (p < end && *p == '}')
+			break;
+		return 0;
+	}
+	if (skip_ws(p + 1, end) != end)
+		return 0;
+	if (type == NULL || typelen != 7 || memcmp(type, "reading", 7) != 0)
+		return 0;	/* unusual: let libjq and the slow path say */
+	if (id == NULL || idlen == 0 || idlen >= sizeof out->id_store ||
+	    ts == NULL || kwkind != V_NUM || kwlen >= 64)
+		return 0;
+	memcpy(out->id_store, id, idlen);
+	out->id_store[idlen] = '\0';
+	out->feeder_id = out->id_store;
+	out->feeder_len = idlen;
+	if (fx_time_parse_rfc3339(ts, tslen, &out->t, &why) != 0) {
+		snprintf(err, errlen, "timestamp: %s '%.*s'", why,
+		    (int)(tslen > 64 ? 64 : tslen), ts);
+		return -1;
+	}
+	{
+		char num[64];
+
+		memcpy(num, kw, kwlen);
+		num[kwlen] = '\0';
+		out->load_kw = strtod(num, NULL);
+	}
+	if (!isfinite(out->load_kw)) {
+		snprintf(err, errlen, "load_kw: not a number");
+		return -1;
+	}
+	return 1;
+}
+
+int
+fx_record_parse_reading(const char *text, size_t len, fx_reading *out,
+    jv *hold, char *err, size_t errlen)
+{
+	const char *type;
+	int rc = flat_reading(text, len, out, err, errlen);
+
+	*hold = jv_invalid();
+	if (rc == 1)
+		return 0;
+	if (rc == -1)
+		return -1;
+	*hold = fx_json_parse_record(text, len, &type, err, errlen);
+	if (!jv_is_valid(*hold))
+		return -1;
+	if (strcmp(type, "reading") != 0) {
+		snprintf(err, errlen, "type: not a reading '%.32s'", type);
+		return -1;
+	}
+	return fx_record_reading(*hold, out, err, errlen);
 }

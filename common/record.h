@@ -17,15 +17,31 @@
 #include "timeutil.h"
 
 typedef struct fx_reading {
-	const char *feeder_id;
+	const char *feeder_id;	/* NUL-terminated */
 	size_t feeder_len;
 	fx_time t;
 	double load_kw;
+	char id_store[128];	/* feeder_id's storage on the fast path */
 } fx_reading;
 
 /* A "reading": feeder_id non-empty string, timestamp RFC 3339 with zone,
  * load_kw a finite number.  Other fields are not checked. */
 int fx_record_reading(jv rec, fx_reading *out, char *err, size_t errlen);
+
+/*
+ * Parses a line that holds a reading, as fx_json_parse_record() and
+ * fx_record_reading() would, several times faster: a flat object whose
+ * values are plain strings, numbers, booleans or null is read directly;
+ * anything else (escapes, nesting, non-ASCII) goes through libjq.  Invalid
+ * JSON is rejected either way.  Returns 0 with *out filled, or -1 with a
+ * reason in err (which says when the record is not a reading at all).
+ * *hold receives the parsed jv that out's pointers borrow from, or
+ * jv_invalid() when they point into out itself; the caller jv_free()s it
+ * once done with *out.  text must be NUL-terminated at text[len] and is
+ * not modified.
+ */
+int fx_record_parse_reading(const char *text, size_t len, fx_reading *out,
+    jv *hold, char *err, size_t errlen);
 
 typedef struct fx_exo {
 	const char *feeder_id;	/* NULL: system-wide */

@@ -1,10 +1,12 @@
 /* timeutil.c - see timeutil.h */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "err.h"
 #include "timeutil.h"
@@ -166,6 +168,11 @@ fx_time_parse(const char *s, size_t len, fx_time *t, int *zoned,
 					*why = "bad UTC offset";
 					return -1;
 				}
+				/* +HH, +HHMM or +HH:MM; a ':' wants minutes. */
+				if (p < end && *p == ':' && p + 1 == end) {
+					*why = "bad UTC offset";
+					return -1;
+				}
 				if (p < end && *p == ':')
 					p++;
 				if (p < end && (om = digits(&p, end, 2)) < 0) {
@@ -205,48 +212,68 @@ fx_time_parse_rfc3339(const char *s, size_t len, fx_time *t, const char **why)
 	return 0;
 }
 
+/* The instants fx_time_format() can write: 0000-01-01 to 9999-12-31. */
+#define MIN_MS (-62167219200000LL)
+#define MAX_MS (253402300799999LL)
+
 int
 fx_time_parse_epoch(const char *s, size_t len, int unit_ms, fx_time *t,
     const char **why)
 {
-	char tmp[64], *endp;
-	double v;
+	const char *p = s, *end = s + len;
+	int neg = 0, ndig = 0, keep = 0, inexact = 0;
+	int64_t ip = 0, frac = 0, per_digit = unit_ms, v;
 
-	while (len > 0 && (*s == ' ' || *s == '\t'))
-		s++, len--;
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-		len--;
-	if (len == 0 || len >= sizeof tmp) {
+	/*
+	 * Exact decimal arithmetic rather than strtod(): "1.0005" s is
+	 * 1000 ms (finer fractions truncated toward the past, as in
+	 * fx_time_parse), and strtod's hex, "inf" and exponents are not
+	 * epoch times.  A fraction digit is worth unit_ms / 10^k ms; digits
+	 * past the last whole millisecond only make the value inexact.
+	 */
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (unit_ms <= 0) {
 		*why = "not an epoch time";
 		return -1;
 	}
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	/* Integers exactly; fractions through strtod. */
-	errno = 0;
-	{
-		long long iv = strtoll(tmp, &endp, 10);
-
-		if (*endp == '\0' && errno == 0) {
-			if (llabs(iv) > 253402300799000LL / unit_ms) {
-				*why = "epoch time out of range";
-				return -1;
-			}
-			*t = (fx_time)iv * unit_ms;
-			return 0;
+	if (p < end && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	for (; p < end && (unsigned)(*p - '0') <= 9; p++, ndig++) {
+		if (ip > MAX_MS) {	/* out of range whatever the unit */
+			*why = "epoch time out of range";
+			return -1;
+		}
+		ip = ip * 10 + (*p - '0');
+	}
+	if (p < end && *p == '.') {
+		for (p++; p < end && (unsigned)(*p - '0') <= 9; p++, ndig++) {
+			if (per_digit % 10 == 0 && keep < 9) {
+				per_digit /= 10;
+				frac += (*p - '0') * per_digit;
+				keep++;
+			} else if (*p != '0')
+				inexact = 1;
 		}
 	}
-	v = strtod(tmp, &endp);
-	if (*endp != '\0' || endp == tmp || v != v) {
+	if (p != end || ndig == 0) {
 		*why = "not an epoch time";
 		return -1;
 	}
-	v *= unit_ms;
-	if (v > 253402300799000.0 || v < -62167219200000.0) {
+	if (ip > (MAX_MS + 1) / unit_ms + 1) {
 		*why = "epoch time out of range";
 		return -1;
 	}
-	*t = (fx_time)(v < 0 ? v - 0.5 : v + 0.5);
+	v = ip * unit_ms + frac;
+	if (neg)
+		v = -v - inexact;
+	if (v < MIN_MS || v > MAX_MS) {
+		*why = "epoch time out of range";
+		return -1;
+	}
+	*t = v;
 	return 0;
 }
 
@@ -256,20 +283,25 @@ fx_time_format(fx_time t, char *out)
 	/* Consecutive records share a day, so cache its text. */
 	static __thread int64_t cached_day = INT64_MIN;
 	static __thread char day_text[16];
-	int64_t days = floor_div(t, FX_MS_PER_DAY);
-	int64_t rem = t - days * FX_MS_PER_DAY;
-	int sod = (int)(rem / 1000), ms = (int)(rem % 1000);
+	int64_t days, rem;
+	int sod, ms;
 	char *o = out;
 
+	/* The text has four digits of year: clamp the instant, not the
+	 * year, so that what is written is at least the nearest bound. */
+	if (t < MIN_MS)
+		t = MIN_MS;
+	if (t > MAX_MS)
+		t = MAX_MS;
+	days = floor_div(t, FX_MS_PER_DAY);
+	rem = t - days * FX_MS_PER_DAY;
+	sod = (int)(rem / 1000);
+	ms = (int)(rem % 1000);
 	if (days != cached_day) {
 		int64_t y;
 		unsigned m, d;
 
 		fx_civil_from_days(days, &y, &m, &d);
-		if (y < 0)
-			y = 0;
-		if (y > 9999)
-			y = 9999;
 		snprintf(day_text, sizeof day_text, "%04d-%02u-%02uT",
 		    (int)y, m, d);
 		cached_day = days;
@@ -311,21 +343,27 @@ int
 fx_duration_parse(const char *s, int64_t *ms)
 {
 	int64_t total = 0;
-	char *end;
 
 	if (s == NULL || *s == '\0')
 		return -1;
 	while (*s) {
+		const char *q = s;
 		double v;
 		int64_t unit;
+		int ndig = 0, dot = 0;
 
-		if ((unsigned)(*s - '0') > 9 && *s != '.')
+		/* Plain decimal only: strtod() alone would take "0x1p4",
+		 * "1e3" or "inf". */
+		for (; (unsigned)(*q - '0') <= 9 || (*q == '.' && !dot); q++) {
+			if (*q == '.')
+				dot = 1;
+			else
+				ndig++;
+		}
+		if (ndig == 0 || ndig > 18)
 			return -1;
-		errno = 0;
-		v = strtod(s, &end);
-		if (end == s || errno != 0 || v < 0)
-			return -1;
-		s = end;
+		v = strtod(s, NULL);
+		s = q;
 		if (strncmp(s, "ms", 2) == 0)
 			unit = 1, s += 2;
 		else if (*s == 's')
@@ -343,6 +381,8 @@ fx_duration_parse(const char *s, int64_t *ms)
 		if (v * (double)unit > 9.2e15)
 			return -1;
 		total += (int64_t)(v * (double)unit + 0.5);
+		if (total > (int64_t)9.2e15)
+			return -1;
 	}
 	if (total <= 0)
 		return -1;
@@ -357,6 +397,25 @@ struct fx_tz {
 	int cache_n;
 	int cache_off[2];
 };
+
+/*
+ * Whether path is a compiled zone (TZif).  A directory ("Europe") or a
+ * table ("zone.tab") is not, and tzset() would silently fall back to UTC.
+ */
+static int
+is_tzif(const char *path)
+{
+	char magic[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ok;
+	struct stat st;
+
+	if (fd < 0)
+		return 0;
+	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    read(fd, magic, 4) == 4 && memcmp(magic, "TZif", 4) == 0;
+	close(fd);
+	return ok;
+}
 
 fx_tz *
 fx_tz_open(const char *name, char *err, size_t errlen)
@@ -379,8 +438,8 @@ fx_tz_open(const char *name, char *err, size_t errlen)
 		return tz;
 	}
 	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name);
-	if (access(path, R_OK) != 0) {
-		snprintf(err, errlen, "unknown time zone '%s' (no %s; "
+	if (!is_tzif(path)) {
+		snprintf(err, errlen, "unknown time zone '%s' (no zone file %s; "
 		    "is tzdata installed?)", name, path);
 		fx_tz_close(tz);
 		return NULL;
@@ -416,45 +475,79 @@ fx_tz_offset(fx_tz *tz, fx_time t)
 	return offset_at_sec(tz, floor_div(t, 1000));
 }
 
+/*
+ * The UTC offsets (seconds) at which the wall-clock second lsec happens,
+ * larger offset (earlier instant) first; returns how many (0..2).
+ * Offsets lie within +-15 h, so the instant is within 15 h of the
+ * reading; the offsets in force 30 h either side cover every candidate
+ * when zones change at most once in 60 h, as all real zones do.
+ */
+static int
+resolve_sec(const fx_tz *tz, int64_t lsec, int off[2], int cand[2])
+{
+	int k, n = 0;
+
+	cand[0] = offset_at_sec(tz, lsec - 30 * 3600);
+	cand[1] = offset_at_sec(tz, lsec + 30 * 3600);
+	for (k = 0; k < 2; k++) {
+		if (k == 1 && cand[1] == cand[0])
+			break;
+		if (offset_at_sec(tz, lsec - cand[k]) == cand[k])
+			off[n++] = cand[k];
+	}
+	if (n == 2 && off[0] < off[1]) {
+		int t = off[0];
+
+		off[0] = off[1];
+		off[1] = t;
+	}
+	return n;
+}
+
 int
 fx_tz_resolve(fx_tz *tz, fx_time local, fx_time out[2])
 {
 	int64_t lsec = floor_div(local, 1000), key = floor_div(lsec, 900);
-	int i, n = 0;
+	int i, n, off[2] = { 0, 0 }, cand[2];
 
 	if (tz->utc) {
 		out[0] = local;
 		return 1;
 	}
-	if (key != tz->cache_key) {
-		/* Offsets lie within +-15 h, so the instant is within 15 h
-		 * of the reading; the offsets in force 30 h either side
-		 * cover every candidate when zones change at most once in
-		 * 60 h, as all real zones do. */
-		int cand[2], k;
+	if (key == tz->cache_key && tz->cache_n >= 0) {
+		n = tz->cache_n;
+		off[0] = tz->cache_off[0];
+		off[1] = tz->cache_off[1];
+	} else if (key == tz->cache_key) {
+		n = resolve_sec(tz, lsec, off, cand);
+	} else {
+		/*
+		 * Readings come in order, so answer for the whole 15-minute
+		 * bucket of local time at once - when no offset changes
+		 * within it for either candidate.  Modern zones change at
+		 * quarter hours of local time, but historic ones did not
+		 * (London 1847: -0:01:15 to GMT), so that is checked; a
+		 * bucket with a change inside is answered per second
+		 * (cache_n -1).
+		 */
+		int64_t b = key * 900;
+		int k, uniform = 1;
 
-		cand[0] = offset_at_sec(tz, lsec - 30 * 3600);
-		cand[1] = offset_at_sec(tz, lsec + 30 * 3600);
-		tz->cache_n = 0;
-		for (k = 0; k < 2; k++) {
-			if (k == 1 && cand[1] == cand[0])
-				break;
-			/* Zone changes happen at whole quarter hours of
-			 * local time, so the answer holds for the whole
-			 * 15-minute bucket and is cached per bucket. */
-			if (offset_at_sec(tz, lsec - cand[k]) == cand[k])
-				tz->cache_off[tz->cache_n++] = cand[k];
-		}
-		/* Earlier instant first: larger offset means earlier. */
-		if (tz->cache_n == 2 && tz->cache_off[0] < tz->cache_off[1]) {
-			int t = tz->cache_off[0];
-
-			tz->cache_off[0] = tz->cache_off[1];
-			tz->cache_off[1] = t;
-		}
+		n = resolve_sec(tz, b, off, cand);
+		for (k = 0; k < 2 && uniform; k++)
+			uniform = offset_at_sec(tz, b - cand[k]) ==
+			    offset_at_sec(tz, b + 899 - cand[k]);
 		tz->cache_key = key;
+		if (uniform) {
+			tz->cache_n = n;
+			tz->cache_off[0] = off[0];
+			tz->cache_off[1] = off[1];
+		} else {
+			tz->cache_n = -1;
+			n = resolve_sec(tz, lsec, off, cand);
+		}
 	}
-	for (i = 0; i < tz->cache_n; i++)
-		out[n++] = local - (fx_time)tz->cache_off[i] * 1000;
+	for (i = 0; i < n; i++)
+		out[i] = local - (fx_time)off[i] * 1000;
 	return n;
 }
