@@ -1,6 +1,7 @@
 #!/bin/sh
 # The main job on its embedded defaults: simulated feeders through every
-# stage that exists so far.  No configuration file is needed; pass -c FILE
+# stage that exists so far (simulate, ingest, detect spikes, extract
+# 15-minute features).  No configuration file is needed; pass -c FILE
 # (or set FX_CONFIG) to use one.  Extra arguments go to fx-sim.
 #
 #   pipelines/demo.sh                 3 feeders, one day at 1-min steps
@@ -14,10 +15,14 @@ OUT=${OUT:-out/demo.ndjson}
 mkdir -p "$(dirname "$OUT")"
 
 fx-sim -n 3 --duration 1d --spike 'F001@2025-01-06T18:00:00Z+20m:250' "$@" |
-	fx-ingest --format ndjson --source sim > "$OUT"
+	fx-ingest -q --format ndjson --source sim |
+	fx-detect -q |
+	fx-features -q > "$OUT"
 
 echo "demo: wrote $OUT"
 jq -r -s '
-	[.[] | select(.type == "reading")] | group_by(.feeder_id)[] |
-	"  \(.[0].feeder_id): \(length) readings, load \(map(.load_kw) | min) .. \(map(.load_kw) | max) kW"
+	[.[] | select(.type == "reading" or .type == "spike")] |
+	group_by(.feeder_id)[] |
+	(map(select(.type == "reading")) | map(.load_kw)) as $kw |
+	"  \(.[0].feeder_id): \($kw | length) readings, load \($kw | min) .. \($kw | max) kW, \(map(select(.type == "spike" and .phase == "start")) | length) spikes"
 ' "$OUT"

@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# The toolkit as a whole: fluxeon(7)'s examples and the pipelines/ scripts
+# that README.md shows.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+@test "every EXAMPLES line of fluxeon(7) runs and writes records" {
+	awk '/^\.Sh EXAMPLES/ { f = 1; next } /^\.Sh/ { f = 0 }
+	    f && /^\.Dl / { sub(/^\.Dl /, ""); print }' \
+	    "$ROOT/man/fluxeon.7" > examples
+	[ "$(wc -l < examples)" -ge 2 ]
+	while IFS= read -r line; do
+		rc=0
+		sh -c "$line" < /dev/null > out 2> err || rc=$?
+		[ "$rc" -eq 0 ] || { echo "$line: exit $rc: $(cat err)"; return 1; }
+		[ -s out ] || { echo "$line: no output"; return 1; }
+		validate out
+	done < examples
+}
+
+@test "pipelines/demo.sh: the main job on embedded defaults" {
+	run --separate-stderr env OUT="$TMP/demo.ndjson" "$ROOT/pipelines/demo.sh"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "demo: wrote $TMP/demo.ndjson" ]
+	[ "${#lines[@]}" -eq 4 ]
+	[[ "${lines[1]}" == "  F001: 1440 readings, load "*" kW, "*" spikes" ]]
+	[ "$(count_type reading demo.ndjson)" -eq 4320 ]
+	# the injected 250 kW spike at 18:00 is detected on F001
+	grep -q '"type":"spike","feeder_id":"F001","timestamp":"2025-01-06T18:00:00Z","phase":"start"' demo.ndjson
+	[ "$(count_type features demo.ndjson)" -eq 288 ]
+	validate demo.ndjson
+}
+
+@test "pipelines/export.sh: archive, rejects kept, accounting, checksum" {
+	fx-sim -n 2 -d 1h -f csv > day.csv
+	printf '2025-01-06T01:00:00Z,F001,abc\n2025-01-06T01:01:00Z,F001,12.5\n' >> day.csv
+	run --separate-stderr "$ROOT/pipelines/export.sh" day.csv arch
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	[ "$(cat arch/day.summary)" = "fx-ingest: day.csv:122: load_kw: not a number 'abc'
+fx-ingest: warning: F001: gap of 2m before 2025-01-06T01:01:00Z
+fx-ingest: 122 rows read, 122 records: 121 accepted, 1 rejected, 0 duplicates; 121 written, 1 gaps; rejected: 1 not a number" ]
+	[ "$stderr" = "$(cat arch/day.summary)" ]
+	[ "$(cat arch/day.rejects.csv)" = "2025-01-06T01:00:00Z,F001,abc" ]
+	[ "$(zcat arch/day.ndjson.gz | wc -l)" -eq 121 ]
+	zcat arch/day.ndjson.gz | validate
+	(cd arch && sha256sum -c --quiet SHA256SUMS)
+	[ -z "$(ls -A arch | grep '^\.')" ]	# no temporaries left
+}
+
+@test "pipelines/export.sh: usage error without its two operands" {
+	run --separate-stderr "$ROOT/pipelines/export.sh" day.csv
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == "usage: "*"export.sh FILE.csv DESTDIR" ]]
+}
+
+@test "pipelines/live.sh: a growing CSV crosses every stage at once" {
+	printf 'timestamp,feeder_id,load_kw\n' > feed.csv
+	# its own process group, so that tail -F and every stage can be
+	# stopped together
+	SOURCE=feed.csv setsid "$ROOT/pipelines/live.sh" > live.ndjson 2> live.err &
+	pid=$!
+	# Append readings while the pipeline runs: each must come out the far
+	# end before the input ends, which is what flushing on idle gives.
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		printf '2025-01-06T00:%02d:00Z,F001,%d\n' "$i" $((100 + i)) >> feed.csv
+	done
+	for _ in $(seq 50); do
+		[ "$(count_type reading live.ndjson)" -eq 10 ] && break
+		sleep 0.1
+	done
+	kill -TERM -- -$pid 2>/dev/null || true
+	wait $pid || true
+	[ "$(count_type reading live.ndjson)" -eq 10 ]
+	validate live.ndjson
+}
+
+@test "pipelines/backtest.sh: ETTm1 through ingest, detect and features" {
+	need_shared data
+	run --separate-stderr "$ROOT/pipelines/backtest.sh"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" > bt.ndjson
+	[ "$(count_type reading bt.ndjson)" -eq 209040 ]
+	[ "$(count_type features bt.ndjson)" -eq 209040 ]
+	[ "$(count_type spike bt.ndjson)" -gt 0 ]
+	[ "$stderr" = "fx-ingest: 69680 rows read, 209040 records: 209040 accepted, 0 rejected, 0 duplicates; 209040 written, 0 gaps" ]
+}
