@@ -112,23 +112,6 @@ usage(int st)
 
 /* ---- configuration ---- */
 
-/*
- * obj[key], jv_null() when absent.  fx_json_get() is documented to return
- * null for an absent key but returns jv_invalid() (libjq's
- * jv_object_get); this maps both to null.
- */
-static jv
-field(jv obj, const char *key)
-{
-	jv v = fx_json_get(obj, key);
-
-	if (!jv_is_valid(v)) {
-		jv_free(v);
-		return jv_null();
-	}
-	return v;
-}
-
 static jv
 detect_obj(jv parent)
 {
@@ -183,18 +166,18 @@ struct layers {
 static jv
 lookup(const struct layers *l, const char *key, int *from_own)
 {
-	jv v = field(l->own, key);
+	jv v = fx_json_get(l->own, key);
 
 	*from_own = 1;
 	if (jv_get_kind(v) != JV_KIND_NULL)
 		return v;
 	jv_free(v);
 	*from_own = 0;
-	v = field(l->defaults, key);
+	v = fx_json_get(l->defaults, key);
 	if (jv_get_kind(v) != JV_KIND_NULL)
 		return v;
 	jv_free(v);
-	return field(l->global, key);
+	return fx_json_get(l->global, key);
 }
 
 /* A number setting > 0 (>= 0 when zero_ok); cli (NaN/negative: absent)

@@ -179,23 +179,6 @@ reject(const char *fmt, ...)
 	}
 }
 
-/*
- * obj[key], null when absent.  get_field() returns jv_invalid() for an
- * absent key although json.h promises null (common/json.c passes on
- * jv_object_get's result), so absent and null are made one here.
- */
-static jv
-get_field(jv obj, const char *key)
-{
-	jv v = fx_json_get(obj, key);
-
-	if (!jv_is_valid(v)) {
-		jv_free(v);
-		return jv_null();
-	}
-	return v;
-}
-
 /* UTC offset in milliseconds at t: 0 without --tz. */
 static int64_t
 offset_ms(fx_time t)
@@ -368,7 +351,7 @@ load_holidays(const char *path)
 		fx_error("%s: %s", path, err);
 		exit(FX_EXIT_USAGE);
 	}
-	dates = get_field(doc, "dates");
+	dates = fx_json_get(doc, "dates");
 	if (jv_get_kind(dates) != JV_KIND_ARRAY) {
 		jv_free(dates);
 		jv_free(doc);
@@ -429,8 +412,8 @@ feat_index(const char *name)
 static void
 scaler_parse(const char *path, const char *where, jv obj, struct scaler *s)
 {
-	jv fs = get_field(obj, "features"), ms = get_field(obj, "mean");
-	jv ss = get_field(obj, "sd");
+	jv fs = fx_json_get(obj, "features"), ms = fx_json_get(obj, "mean");
+	jv ss = fx_json_get(obj, "sd");
 	const char *bad = NULL;
 	char name[64] = "";
 	int i, n;
@@ -510,13 +493,13 @@ load_scaler(const char *path)
 		exit(FX_EXIT_USAGE);
 	}
 	scalers = fx_feeders_new(sizeof(struct scaler), NULL);
-	per = get_field(doc, "features");
+	per = fx_json_get(doc, "features");
 	if (jv_get_kind(per) != JV_KIND_NULL) {
 		scaler_parse(path, "", doc, &global_scaler);
 		has_global_scaler = 1;
 	}
 	jv_free(per);
-	per = get_field(doc, "feeders");
+	per = fx_json_get(doc, "feeders");
 	if (jv_get_kind(per) == JV_KIND_OBJECT) {
 		int it;
 
@@ -995,7 +978,7 @@ do_forecast(jv rec, const fx_line *ln)
 		    strlen(issued)));
 		return;
 	}
-	arr = get_field(rec, "steps");
+	arr = fx_json_get(rec, "steps");
 	if (jv_get_kind(arr) != JV_KIND_ARRAY ||
 	    (n = jv_array_length(jv_copy(arr))) < 1 || n > MAX_STEPS) {
 		jv_free(arr);
@@ -1169,7 +1152,7 @@ load_config(const char *path, const char *cli_window, const char *cli_hop)
 	}
 	sec = fx_config_section(c, "features");
 	for (i = 0; keys[i] != NULL; i++) {
-		jv v = get_field(sec, keys[i]);
+		jv v = fx_json_get(sec, keys[i]);
 
 		if (jv_get_kind(v) == JV_KIND_STRING)
 			keep[i] = fx_xstrdup(jv_string_value(v));

@@ -1488,8 +1488,8 @@ rec_num(jv v, int c, int slot, struct item *it)
 	return 1;
 }
 
-/* fx_json_get() of a missing key: json.h promises null, but jq 1.6's
- * jv_object_get() gives an invalid jv; both mean absent here. */
+/* A field that is missing (null from fx_json_get) or set to null; an
+ * invalid jv (not an object) counts as absent too. */
 static int
 absent(jv v)
 {

@@ -22,6 +22,7 @@ struct fx_csv {
 	fx_reader *in;
 	struct csv_parser parser;
 	unsigned char delim;
+	size_t max_row;		/* bound on a row's bytes across lines */
 	fx_buf raw;		/* lines of the row being read */
 	long row_line;		/* where it started, 0: no row pending */
 	struct row *rows;	/* completed rows, a FIFO */
@@ -131,6 +132,7 @@ fx_csv_open(const char *path, unsigned char delim, size_t max_line)
 	c = fx_xcalloc(1, sizeof *c);
 	c->in = in;
 	c->delim = delim;
+	c->max_row = max_line ? max_line : FX_MAX_LINE_DEFAULT;
 	parser_init(c);
 	return c;
 }
@@ -234,6 +236,17 @@ feed_line(fx_csv *c)
 	}
 	if (c->nrows > before)
 		c->row_line = 0;	/* the row ended on this line */
+	else if (c->raw.len > c->max_row) {
+		/* A quote left open would swallow the rest of the input
+		 * into one row: give up on it once it is longer than any
+		 * line may be, so memory stays bounded and the lines after
+		 * it are read as rows again. */
+		long start = c->row_line;
+
+		parser_restart(c);
+		push_bad(c, start, "unterminated quoted field");
+		c->row_line = 0;
+	}
 	return 1;
 }
 

@@ -26,7 +26,10 @@ typedef struct fx_csv_row {
 
 /*
  * Opens path ("-" or NULL: stdin) with field delimiter delim (',' ';'
- * '\t' '|' ...).  max_line bounds one physical line (0: default 1 MiB).
+ * '\t' '|' ...).  max_line bounds one physical line and also a row
+ * spanning lines (0: default 1 MiB): a quoted field left open is
+ * rejected as "unterminated quoted field" once its row passes that size,
+ * the lines it took go with it (raw), and reading goes on after them.
  * Returns NULL after printing "prog: path: reason".
  */
 fx_csv *fx_csv_open(const char *path, unsigned char delim, size_t max_line);

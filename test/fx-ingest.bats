@@ -31,14 +31,6 @@ nums() {
 	printf '%s\n' "$output" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" | tr '\n' ' '
 }
 
-# Runs a command that loads a configuration.  Under the sanitizers,
-# LeakSanitizer is told to ignore the leak of common/config.c:131 (one
-# jv_object() per load, reported to the lead) and nothing else.
-with_config() {
-	ASAN_OPTIONS=fast_unwind_on_malloc=0 \
-	    LSAN_OPTIONS=suppressions=$CASES/lsan-config.supp:print_suppressions=0 "$@"
-}
-
 # A long-format CSV with the canonical header and the given rows.
 long_csv() {
 	{ echo 'timestamp,feeder_id,load_kw'; printf '%s\n' "$@"; } > "$TMP/in.csv"
@@ -318,20 +310,20 @@ EOF
 	# (a configuration needs "defaults" and "feeders" until common/config.c
 	# treats absent keys as absent)
 	echo '{"defaults": {}, "feeders": [], "ingest": {"min_kw": -100, "max_kw": 150000}}' > cfg.json
-	run --separate-stderr with_config fx-ingest -c cfg.json in.csv
+	run --separate-stderr fx-ingest -c cfg.json in.csv
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 0 ]
 	[ "${stderr_lines[0]}" = "fx-ingest: in.csv:2: load_kw: out of range '-250' (want -100 to 150000)" ]
 	[ "${stderr_lines[1]}" = "fx-ingest: in.csv:3: load_kw: out of range '150001' (want -100 to 150000)" ]
-	FX_CONFIG=cfg.json run --separate-stderr with_config fx-ingest --max-kw 2e5 in.csv
+	FX_CONFIG=cfg.json run --separate-stderr fx-ingest --max-kw 2e5 in.csv
 	[ "${#lines[@]}" -eq 1 ]
 	[[ ${lines[0]} == *'"load_kw":150001,'* ]]
 	echo '{"defaults": {}, "feeders": [], "ingest": {"max_kw": "big"}}' > bad.json
-	run --separate-stderr with_config fx-ingest -c bad.json in.csv
+	run --separate-stderr fx-ingest -c bad.json in.csv
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "fx-ingest: bad.json: ingest: min_kw and max_kw must be numbers" ]
 	echo '{"ingest": ' > broken.json
-	run --separate-stderr with_config fx-ingest -c broken.json in.csv
+	run --separate-stderr fx-ingest -c broken.json in.csv
 	[ "$status" -eq 2 ]
 	[[ $stderr == "fx-ingest: broken.json: invalid JSON"* ]]
 }

@@ -222,6 +222,10 @@ test_errors(void)
 	    "1:[ok] 2:ERR(line too long)", "a long unterminated last line");
 	rows_are(S("a,b\n\"c\nd\",e\n"), ',', 0, 0, "1:[a|b] 2:[c\\nd|e]",
 	    "ok after ok: the parser is clean between rows");
+	rows_are(S("x\na,\"b\nc1\nc2\nc3\nc4\ny,1\nz,2\n"), ',', 10, 1,
+	    "1:[x]{x\\n} 2:ERR(unterminated quoted field){a,\"b\\nc1\\nc2\\n} "
+	    "5:[c3]{c3\\n} 6:[c4]{c4\\n} 7:[y|1]{y,1\\n} 8:[z|2]{z,2\\n}",
+	    "a quote left open is given up past max_line bytes; rows go on");
 	rows_are(S("a\"b\n\"c\",d\n"), ',', 0, 0,
 	    "1:ERR(malformed quoting) 2:[c|d]",
 	    "after a malformed row the parser starts clean");
