@@ -330,25 +330,13 @@ cmp_i64(const void *a, const void *b)
 static void
 load_holidays(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	fx_buf text = FX_BUF_INIT;
-	char err[256], chunk[8192];
-	size_t n, i, len;
+	char err[1024];
+	size_t i, len;
 	jv doc, dates;
 
-	if (f == NULL) {
-		fx_error("%s: %s", path, strerror(errno));
-		exit(FX_EXIT_USAGE);
-	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		fx_buf_put(&text, chunk, n);
-	fclose(f);
-	doc = fx_json_parse(text.data ? text.data : "", text.len, err,
-	    sizeof err);
-	fx_buf_free(&text);
+	doc = fx_json_load(path, err, sizeof err);
 	if (!jv_is_valid(doc)) {
-		jv_free(doc);
-		fx_error("%s: %s", path, err);
+		fx_error("%s", err);
 		exit(FX_EXIT_USAGE);
 	}
 	dates = fx_json_get(doc, "dates");
@@ -470,25 +458,15 @@ scaler_parse(const char *path, const char *where, jv obj, struct scaler *s)
 static void
 load_scaler(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	fx_buf text = FX_BUF_INIT;
-	char err[256], chunk[8192];
-	size_t n;
+	char err[1024];
 	jv doc, per;
 
-	if (f == NULL) {
-		fx_error("%s: %s", path, strerror(errno));
-		exit(FX_EXIT_USAGE);
-	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		fx_buf_put(&text, chunk, n);
-	fclose(f);
-	doc = fx_json_parse(text.data ? text.data : "", text.len, err,
-	    sizeof err);
-	fx_buf_free(&text);
+	doc = fx_json_load(path, err, sizeof err);
 	if (!jv_is_valid(doc) || jv_get_kind(doc) != JV_KIND_OBJECT) {
-		fx_error("%s: %s", path, jv_is_valid(doc) ?
-		    "not a JSON object" : err);
+		if (jv_is_valid(doc))
+			fx_error("%s: not a JSON object", path);
+		else
+			fx_error("%s", err);
 		jv_free(doc);
 		exit(FX_EXIT_USAGE);
 	}

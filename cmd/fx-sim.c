@@ -622,38 +622,6 @@ cmp_spike(const void *a, const void *b)
 	return (x->rise > y->rise) - (x->rise < y->rise);
 }
 
-/* Reads a whole file; NULL with errno set on failure. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	size_t cap = 0, n = 0, k;
-	int saved;
-
-	if (f == NULL)
-		return NULL;
-	do {
-		if (cap - n < 65536) {
-			cap = cap ? 2 * cap : 65536;
-			data = fx_xrealloc(data, cap + 1);
-		}
-		k = fread(data + n, 1, cap - n, f);
-		n += k;
-	} while (k > 0);
-	if (ferror(f)) {
-		saved = errno;
-		fclose(f);
-		free(data);
-		errno = saved ? saved : EIO;
-		return NULL;
-	}
-	fclose(f);
-	data[n] = '\0';
-	*len = n;
-	return data;
-}
-
 /* Fails unless obj's keys are all in allowed (NULL-terminated). */
 static void
 check_keys(jv obj, const char *where, const char *const *allowed)
@@ -927,17 +895,11 @@ load_scenario(const char *path)
 {
 	static const char *const keys[] = { "spikes", "events", "holidays",
 	    "name", "description", NULL };
-	char err[512], *text;
-	size_t len;
-	jv root;
+	char err[1024];
+	jv root = fx_json_load(path, err, sizeof err);
 
-	if ((text = slurp(path, &len)) == NULL)
-		fx_die(FX_EXIT_USAGE, "%s: %s", path, strerror(errno));
-	root = fx_json_parse(text, len, err, sizeof err);
-	free(text);
-	if (!jv_is_valid(root)) {
-		fx_die(FX_EXIT_USAGE, "%s: %s", path, err);
-	}
+	if (!jv_is_valid(root))
+		fx_die(FX_EXIT_USAGE, "%s", err);
 	if (jv_get_kind(root) != JV_KIND_OBJECT)
 		fx_die(FX_EXIT_USAGE, "%s: scenario must be a JSON object", path);
 	check_keys(root, path, keys);

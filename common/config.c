@@ -16,37 +16,6 @@ struct fx_config {
 	jv ids;		/* array of ids in file order */
 };
 
-static char *
-slurp(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	size_t cap = 0, n = 0, k;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	do {
-		if (cap - n < 65536) {
-			cap = cap ? 2 * cap : 65536;
-			data = fx_xrealloc(data, cap + 1);
-		}
-		k = fread(data + n, 1, cap - n, f);
-		n += k;
-	} while (k > 0);
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		fclose(f);
-		free(data);
-		return NULL;
-	}
-	fclose(f);
-	data[n] = '\0';
-	*len = n;
-	return data;
-}
-
 static int
 check_feeder(const char *path, const char *id, jv entry, jv defaults,
     char *err, size_t errlen)
@@ -83,8 +52,6 @@ fx_config_load(const char *path, char *err, size_t errlen)
 {
 	fx_config *c = fx_xcalloc(1, sizeof *c);
 	jv fs;
-	char *text;
-	size_t len;
 
 	if (path == NULL) {
 		path = getenv("FX_CONFIG");
@@ -98,16 +65,9 @@ fx_config_load(const char *path, char *err, size_t errlen)
 	c->path = fx_xstrdup(path ? path : "(defaults)");
 	if (path == NULL)
 		return c;
-	if ((text = slurp(path, &len, err, errlen)) == NULL)
-		goto fail;
 	jv_free(c->root);
-	c->root = fx_json_parse(text, len, err, errlen);
-	free(text);
+	c->root = fx_json_load(path, err, errlen);
 	if (!jv_is_valid(c->root)) {
-		char why[512];
-
-		snprintf(why, sizeof why, "%s", err);
-		snprintf(err, errlen, "%s: %s", path, why);
 		c->root = jv_object();
 		goto fail;
 	}

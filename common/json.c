@@ -1,7 +1,10 @@
 /* json.c - see json.h */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "json.h"
 
 #define MAX_DEPTH 256	/* libjq 1.6's own parsing depth limit */
@@ -407,4 +410,40 @@ fx_buf_jv(fx_buf *b, jv v)
 
 	fx_buf_puts(b, jv_string_value(s));
 	jv_free(s);
+}
+
+jv
+fx_json_load(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL, why[512];
+	size_t cap = 0, n = 0, k;
+	jv v;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return jv_invalid();
+	}
+	do {
+		if (cap - n < 65536) {
+			cap = cap ? 2 * cap : 65536;
+			data = fx_xrealloc(data, cap + 1);
+		}
+		k = fread(data + n, 1, cap - n, f);
+		n += k;
+	} while (k > 0);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error: %s", path,
+		    strerror(errno));
+		fclose(f);
+		free(data);
+		return jv_invalid();
+	}
+	fclose(f);
+	data[n] = '\0';
+	v = fx_json_parse(data, n, why, sizeof why);
+	free(data);
+	if (!jv_is_valid(v))
+		snprintf(err, errlen, "%s: %s", path, why);
+	return v;
 }

@@ -37,6 +37,13 @@ jv fx_json_parse(const char *s, size_t len, char *err, size_t errlen);
 jv fx_json_parse_record(const char *s, size_t len, const char **type,
     char *err, size_t errlen);
 
+/*
+ * Reads and parses the JSON file at path.  Returns the value (new
+ * reference), or an invalid jv with "path: reason" in err (the system's
+ * reason when it cannot be read, the parser's when it is not JSON).
+ */
+jv fx_json_load(const char *path, char *err, size_t errlen);
+
 /* obj[key] as a new reference (jv_invalid() when obj is not an object,
  * jv_null() when the key is absent). */
 jv fx_json_get(jv obj, const char *key);
