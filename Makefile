@@ -22,7 +22,10 @@ ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS)
 LDLIBS = -Wl,--as-needed -ljq -lcsv -lgsl -lgslcblas -lm
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
-PROGS = $(patsubst cmd/%.c,%,$(wildcard cmd/fx-*.c))
+# A program is cmd/fx-NAME.c, or cmd/fx-NAME/*.c once it outgrows one file.
+PROG_FILES = $(patsubst cmd/%.c,%,$(wildcard cmd/fx-*.c))
+PROG_DIRS = $(patsubst cmd/%/,%,$(dir $(wildcard cmd/fx-*/main.c)))
+PROGS = $(PROG_FILES) $(PROG_DIRS)
 LIB_SRC = $(wildcard common/*.c)
 LIB_OBJ = $(LIB_SRC:common/%.c=$(BUILD)/common/%.o)
 LIB = $(BUILD)/libfx.a
@@ -49,6 +52,12 @@ $(LIB): $(LIB_OBJ)
 $(BIN)/%: cmd/%.c $(LIB) common/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+.SECONDEXPANSION:
+$(PROG_DIRS:%=$(BIN)/%): $$(wildcard cmd/$$(@F)/*.c cmd/$$(@F)/*.h) $(LIB) common/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Icmd/$(@F) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ \
+	    $(wildcard cmd/$(@F)/*.c) $(LIB) $(LDLIBS)
 
 $(BUILD)/unit/%: test/unit/%.c test/unit/tap.h $(LIB) common/*.h
 	@mkdir -p $(@D)
