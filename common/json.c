@@ -156,7 +156,7 @@ string:
 					if (++p == end ||
 					    !is_hex(*p)) {
 						*at = p;
-						return "Invalid characters in \\uXXXX escape";
+						return "Invalid \\u escape: want 4 hex digits";
 					}
 				break;
 			default:

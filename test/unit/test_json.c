@@ -93,7 +93,7 @@ test_parse(void)
 	bad("{\"a\":\"\x01\"}", "", "raw control character in a string");
 	parse_bad("{\"a\":1}\0{\"b\":2}", 15, "", "a NUL byte after the value");
 	bad("\"a\\qb\"", "Invalid escape", "bad escape");
-	bad("\"\\u12G4\"", "Invalid characters in \\uXXXX escape",
+	bad("\"\\u12G4\"", "Invalid \\u escape: want 4 hex digits",
 	    "bad \\u escape");
 	bad("{\"a\" 1}", "", "missing colon");
 	bad("{1:2}", "Object keys must be strings",
