@@ -868,118 +868,28 @@ do_exo(jv rec, const fx_line *ln)
 	fx_writer_pass(out, ln);
 }
 
-struct step {
-	fx_time start, end;
-	double p50, lo80, hi80, lo95, hi95;
-};
-
-/* Reads steps[i] of a forecast; 0, or -1 with a reason in err. */
-static int
-read_step(jv st, int i, struct step *s, char *err, size_t errlen)
-{
-	static const char *const num[] = { "p50", "lo80", "hi80", "lo95",
-	    "hi95" };
-	double *dst[] = { &s->p50, &s->lo80, &s->hi80, &s->lo95, &s->hi95 };
-	const char *tk[] = { "start", "end" };
-	fx_time *tt[] = { &s->start, &s->end };
-	const char *why;
-	int k;
-
-	if (jv_get_kind(st) != JV_KIND_OBJECT) {
-		snprintf(err, errlen, "steps[%d]: not an object", i);
-		return -1;
-	}
-	for (k = 0; k < 2; k++) {
-		const char *v = fx_json_str(st, tk[k]);
-
-		if (v == NULL) {
-			snprintf(err, errlen, "steps[%d].%s: missing or not a "
-			    "string", i, tk[k]);
-			return -1;
-		}
-		if (fx_time_parse_rfc3339(v, strlen(v), tt[k], &why) != 0) {
-			snprintf(err, errlen, "steps[%d].%s: %s '%s'", i,
-			    tk[k], why, quote(v, strlen(v)));
-			return -1;
-		}
-	}
-	if (s->end <= s->start) {
-		snprintf(err, errlen, "steps[%d]: end is not after start", i);
-		return -1;
-	}
-	for (k = 0; k < 5; k++) {
-		int rc = fx_json_num(st, num[k], dst[k]);
-
-		if (rc != 1 || !isfinite(*dst[k]) ||
-		    fabs(*dst[k]) > FX_WINDOW_MAX_ABS) {
-			snprintf(err, errlen, "steps[%d].%s: %s", i, num[k],
-			    rc == 0 ? "missing" : rc < 0 ? "not a number" :
-			    "out of range");
-			return -1;
-		}
-	}
-	if (!(s->lo95 <= s->lo80 && s->lo80 <= s->p50 && s->p50 <= s->hi80 &&
-	    s->hi80 <= s->hi95)) {
-		snprintf(err, errlen, "steps[%d]: bounds out of order: want "
-		    "lo95 <= lo80 <= p50 <= hi80 <= hi95", i);
-		return -1;
-	}
-	return 0;
-}
-
-#define MAX_STEPS 96
-
 static void
 do_forecast(jv rec, const fx_line *ln)
 {
-	const char *id = fx_json_str(rec, "feeder_id");
-	const char *issued = fx_json_str(rec, "issued_at");
-	struct step steps[MAX_STEPS];
+	static fx_forecast fc;
 	char err[256];
-	const char *why;
 	struct feeder *fs;
+	const char *id;
 	fx_time issued_t;
-	jv arr;
 	int n, i;
 
-	if (id == NULL || *id == '\0') {
-		reject("feeder_id: missing, empty or not a string");
+	if (fx_record_forecast(rec, &fc, err, sizeof err) != 0) {
+		reject("%s", err);
 		return;
 	}
-	if (issued == NULL) {
-		reject("issued_at: missing or not a string");
-		return;
-	}
-	if (fx_time_parse_rfc3339(issued, strlen(issued), &issued_t,
-	    &why) != 0) {
-		reject("issued_at: %s '%s'", why, quote(issued,
-		    strlen(issued)));
-		return;
-	}
-	arr = fx_json_get(rec, "steps");
-	if (jv_get_kind(arr) != JV_KIND_ARRAY ||
-	    (n = jv_array_length(jv_copy(arr))) < 1 || n > MAX_STEPS) {
-		jv_free(arr);
-		reject("steps: not an array of 1 to %d steps", MAX_STEPS);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		jv st = jv_array_get(jv_copy(arr), i);
-		int rc = read_step(st, i, &steps[i], err, sizeof err);
-
-		jv_free(st);
-		if (rc != 0) {
-			jv_free(arr);
-			reject("%s", err);
-			return;
-		}
-	}
-	jv_free(arr);
+	id = fc.feeder_id;
+	issued_t = fc.issued_at;
+	n = fc.nsteps;
 	n_pass++;
 	fx_writer_pass(out, ln);
 	fs = feeder_get(id, strlen(id));
 	for (i = 0; i < n; i++) {
-		const struct step *s = &steps[i];
+		const fx_fstep *s = &fc.steps[i];
 		double sd = (s->hi95 - s->lo95) / (2 * 1.959963984540054);
 		double mx = fmax(fabs(s->lo95), fabs(s->hi95));
 		struct vec vec;

@@ -6,6 +6,7 @@
 
 #include "json.h"
 #include "record.h"
+#include "window.h"
 
 static int
 get_time(jv rec, fx_time *t, char *err, size_t errlen)
@@ -84,6 +85,131 @@ fx_record_exo(jv rec, fx_exo *out, char *err, size_t errlen)
 	}
 	out->has_dow = rc == 1;
 	out->dow = rc == 1 ? (int)d : 0;
+	return 0;
+}
+
+/* The first 60 bytes of s with control characters shown as '?'. */
+static const char *
+shown(const char *s, char *o, size_t olen)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i < 60 && i + 1 < olen; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		o[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	o[i] = '\0';
+	return o;
+}
+
+static int
+read_time(jv obj, const char *key, const char *where, fx_time *t, char *err,
+    size_t errlen)
+{
+	const char *v = fx_json_str(obj, key), *why;
+	char tmp[64];
+
+	if (v == NULL) {
+		snprintf(err, errlen, "%s%s: missing or not a string", where,
+		    key);
+		return -1;
+	}
+	if (fx_time_parse_rfc3339(v, strlen(v), t, &why) != 0) {
+		snprintf(err, errlen, "%s%s: %s '%s'", where, key, why,
+		    shown(v, tmp, sizeof tmp));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+read_fstep(jv st, int i, fx_fstep *s, char *err, size_t errlen)
+{
+	static const char *const num[] = { "p50", "lo80", "hi80", "lo95",
+	    "hi95" };
+	double *dst[] = { &s->p50, &s->lo80, &s->hi80, &s->lo95, &s->hi95 };
+	char where[32];
+	int k;
+
+	snprintf(where, sizeof where, "steps[%d].", i);
+	if (jv_get_kind(st) != JV_KIND_OBJECT) {
+		snprintf(err, errlen, "steps[%d]: not an object", i);
+		return -1;
+	}
+	if (read_time(st, "start", where, &s->start, err, errlen) != 0 ||
+	    read_time(st, "end", where, &s->end, err, errlen) != 0)
+		return -1;
+	if (s->end <= s->start) {
+		snprintf(err, errlen, "steps[%d]: end is not after start", i);
+		return -1;
+	}
+	for (k = 0; k < 5; k++) {
+		int rc = fx_json_num(st, num[k], dst[k]);
+
+		if (rc != 1 || !isfinite(*dst[k]) || fabs(*dst[k]) > FX_WINDOW_MAX_ABS) {
+			snprintf(err, errlen, "steps[%d].%s: %s", i, num[k],
+			    rc == 0 ? "missing" : rc < 0 ? "not a number" :
+			    "out of range");
+			return -1;
+		}
+	}
+	if (!(s->lo95 <= s->lo80 && s->lo80 <= s->p50 && s->p50 <= s->hi80 &&
+	    s->hi80 <= s->hi95)) {
+		snprintf(err, errlen, "steps[%d]: bounds out of order: want "
+		    "lo95 <= lo80 <= p50 <= hi80 <= hi95", i);
+		return -1;
+	}
+	return 0;
+}
+
+int
+fx_record_forecast(jv rec, fx_forecast *out, char *err, size_t errlen)
+{
+	jv arr, model;
+	int n, i;
+
+	out->feeder_id = fx_json_str(rec, "feeder_id");
+	if (out->feeder_id == NULL || *out->feeder_id == '\0') {
+		snprintf(err, errlen, "feeder_id: missing, empty or not a "
+		    "string");
+		return -1;
+	}
+	if (read_time(rec, "issued_at", "", &out->issued_at, err,
+	    errlen) != 0)
+		return -1;
+	model = fx_json_get(rec, "model");
+	if (jv_get_kind(model) != JV_KIND_NULL &&
+	    jv_get_kind(model) != JV_KIND_STRING) {
+		jv_free(model);
+		snprintf(err, errlen, "model: not a string");
+		return -1;
+	}
+	jv_free(model);
+	out->model = fx_json_str(rec, "model");
+	if (out->model == NULL)
+		out->model = "";
+	arr = fx_json_get(rec, "steps");
+	if (jv_get_kind(arr) != JV_KIND_ARRAY ||
+	    (n = jv_array_length(jv_copy(arr))) < 1 ||
+	    n > FX_FORECAST_MAX_STEPS) {
+		jv_free(arr);
+		snprintf(err, errlen, "steps: not an array of 1 to %d steps",
+		    FX_FORECAST_MAX_STEPS);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		jv st = jv_array_get(jv_copy(arr), i);
+		int rc = read_fstep(st, i, &out->steps[i], err, errlen);
+
+		jv_free(st);
+		if (rc != 0) {
+			jv_free(arr);
+			return -1;
+		}
+	}
+	jv_free(arr);
+	out->nsteps = n;
 	return 0;
 }
 

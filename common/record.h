@@ -55,6 +55,32 @@ typedef struct fx_exo {
  * event_flag booleans, dow an integer 0-6, each optional. */
 int fx_record_exo(jv rec, fx_exo *out, char *err, size_t errlen);
 
+/* The most steps a forecast record may have. */
+#define FX_FORECAST_MAX_STEPS 96
+
+/* One step of a forecast: the interval [start, end) and its quantiles. */
+typedef struct fx_fstep {
+	fx_time start, end;
+	double p50, lo80, hi80, lo95, hi95;
+} fx_fstep;
+
+typedef struct fx_forecast {
+	const char *feeder_id;	/* borrowed from the record */
+	const char *model;	/* borrowed; "" when absent */
+	fx_time issued_at;
+	int nsteps;		/* 1..FX_FORECAST_MAX_STEPS */
+	fx_fstep steps[FX_FORECAST_MAX_STEPS];
+} fx_forecast;
+
+/*
+ * A "forecast" (schemas/records/forecast.json): feeder_id non-empty,
+ * issued_at RFC 3339, steps an array of 1 to FX_FORECAST_MAX_STEPS
+ * objects each with start < end (RFC 3339) and finite p50, lo80, hi80,
+ * lo95, hi95 in the order lo95 <= lo80 <= p50 <= hi80 <= hi95; model a
+ * string if present.  Other fields are not checked.
+ */
+int fx_record_forecast(jv rec, fx_forecast *out, char *err, size_t errlen);
+
 /*
  * A cheap look at a line's type without parsing it: when the line starts
  * with {"type":"NAME" (as every record FLUXEON writes does), returns NAME
