@@ -551,3 +551,18 @@ fx_tz_resolve(fx_tz *tz, fx_time local, fx_time out[2])
 		out[i] = local - (fx_time)off[i] * 1000;
 	return n;
 }
+
+fx_time
+fx_step_for_spacing(fx_time spacing)
+{
+	static const fx_time step[] = { 15 * 60000, 20 * 60000, 30 * 60000,
+	    60 * 60000 };
+	size_t i;
+
+	if (spacing <= 0)
+		return 0;
+	for (i = 0; i < sizeof step / sizeof step[0]; i++)
+		if (spacing <= step[i])
+			return step[i];
+	return 0;
+}

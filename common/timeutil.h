@@ -70,6 +70,16 @@ int fx_duration_parse(const char *s, int64_t *ms);
  * tz database (package tzdata).  The process has one zone at a time: it
  * sets TZ, so opening a second zone replaces the first.
  */
+/*
+ * The forecasting step for data whose readings are spacing ms apart:
+ * 15 minutes for anything at 15 minutes or finer, else the smallest of
+ * 20, 30 and 60 minutes that is at least spacing.  0 when spacing is
+ * not positive or over an hour (too coarse to forecast the next hour).
+ * fx-forecast and fx-eval both use this rule, so that a forecast and
+ * the in-sample error that scales it are on the same grid.
+ */
+fx_time fx_step_for_spacing(fx_time spacing);
+
 typedef struct fx_tz fx_tz;
 
 /* Returns the zone or NULL with a reason in err (e.g. unknown zone). */

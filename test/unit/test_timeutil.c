@@ -884,9 +884,26 @@ test_zones(void)
 	}
 }
 
+static void
+test_step_for_spacing(void)
+{
+	const fx_time min = 60000;
+
+	is_num(fx_step_for_spacing(1000), 15 * min, 0, "1 s data: 15-min step");
+	is_num(fx_step_for_spacing(15 * min), 15 * min, 0, "15-min data");
+	is_num(fx_step_for_spacing(16 * min), 20 * min, 0, "16 min -> 20");
+	is_num(fx_step_for_spacing(30 * min), 30 * min, 0, "30-min data");
+	is_num(fx_step_for_spacing(45 * min), 60 * min, 0, "45 min -> 60");
+	is_num(fx_step_for_spacing(60 * min), 60 * min, 0, "hourly data");
+	is_num(fx_step_for_spacing(61 * min), 0, 0, "over an hour: none");
+	is_num(fx_step_for_spacing(0), 0, 0, "zero spacing: none");
+	is_num(fx_step_for_spacing(-5), 0, 0, "negative spacing: none");
+}
+
 int
 main(void)
 {
+	test_step_for_spacing();
 	test_civil();
 	test_parse();
 	test_epoch();
