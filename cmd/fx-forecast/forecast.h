@@ -18,8 +18,7 @@
  *                 week before, the seasonal levels, daily and weekly
  *                 Fourier terms of the target time, temperature and its
  *                 square, holiday and event flags; exponentially weighted
- *                 least squares with a scaled ridge, solved with GSL's
- *                 Cholesky.  While it has too few samples it falls back
+ *                 least squares with a scaled ridge, solved by Cholesky.  While it has too few samples it falls back
  *                 to snaive-day (a day of history) or persistence.
  *
  * Intervals (all models): conformal, from the empirical quantiles of the
@@ -102,8 +101,12 @@ typedef struct fc_series {
 	 * the input vectors of the last FC_HMAX origins. */
 	double *xtx, *xty, *beta, *xs;
 	double nw[FC_HMAX];	/* weighted sample count */
+	double wgt[FC_HMAX];	/* the next sample's weight: it grows by
+				 * 1/rho per sample instead of the sums
+				 * shrinking by rho (half the work) */
+	double grow;		/* 1/rho */
 	int64_t ntrain[FC_HMAX];
-	int solved[FC_HMAX], since_fit;
+	int solved[FC_HMAX], next_fit[FC_HMAX];
 
 	fc_resid res[FC_HMAX];
 	double sd_diff;		/* EW RMS of bin-to-bin changes */
@@ -130,6 +133,10 @@ void fc_close(fc_series *s, int64_t k, double y, const fc_exo *exo,
 
 /* Bins of history known (with a value). */
 int64_t fc_known(const fc_series *s);
+
+/* Solves a x = b (a symmetric positive definite, n x n, row major;
+ * both overwritten: x in b).  0, or -1 when a is not positive definite. */
+int fc_cholesky_solve(double *a, double *b, int n);
 
 /* Number of errors behind step h's interval (0-based h). */
 int fc_nres(const fc_series *s, int h);

@@ -66,7 +66,7 @@ static struct {
 	const char *model;	/* --model: for every feeder */
 	const char *tzname;
 	int64_t every_ms, step_ms, halflife_ms;
-	int nres, strict, quiet, verbose, errors_inline;
+	int nres, refit, strict, quiet, verbose, errors_inline;
 	double ridge;
 } opt;
 
@@ -227,6 +227,8 @@ emit(struct feeder *fs, fx_time at)
 		const fc_step *o = &s->out[h];
 		fx_time start = (fs->cur + h) * s->step;
 		double w = h == 0 ? 1 - f : 1, add = h == 0 ? f * mp : 0;
+		double v[5], big = 0;
+		int dec;
 		static const char *const key[5] = { "lo95", "lo80", "p50",
 		    "hi80", "hi95" };
 		static const int order[5] = { 2, 1, 3, 0, 4 };
@@ -238,13 +240,21 @@ emit(struct feeder *fs, fx_time at)
 		fx_buf_time(&ob, start);
 		fx_buf_puts(&ob, ",\"end\":");
 		fx_buf_time(&ob, start + s->step);
+		/* six significant digits of the largest bound, the same
+		 * decimals for all five so that rounding keeps their order */
+		for (j = 0; j < 5; j++) {
+			v[j] = add + w * (o->point + o->q[j]);
+			if (fabs(v[j]) > big)
+				big = fabs(v[j]);
+		}
+		dec = big > 0 ? 5 - (int)floor(log10(big)) : 0;
 		for (j = 0; j < 5; j++) {
 			int q = order[j];
 
 			fx_buf_puts(&ob, ",\"");
 			fx_buf_puts(&ob, key[q]);
 			fx_buf_puts(&ob, "\":");
-			fx_buf_num(&ob, add + w * (o->point + o->q[q]));
+			fx_buf_fixed(&ob, v[q], dec < 0 ? 0 : dec);
 		}
 		fx_buf_putc(&ob, '}');
 	}
@@ -355,6 +365,8 @@ start_feeder(struct feeder *fs)
 		p.nres = opt.nres;
 	if (opt.ridge >= 0)
 		p.ridge = opt.ridge;
+	if (opt.refit > 0)
+		p.refit = opt.refit;
 	if (fc_init(&fs->s, &p, step) != 0)
 		fx_die(FX_EXIT_FAIL, "internal error: step %lld ms",
 		    (long long)step);
@@ -576,7 +588,7 @@ run_input(const char *path)
 /* ---- options ---- */
 
 enum { O_ERRORS_INLINE = 256, O_EVERY, O_HALFLIFE, O_MODEL, O_NRES,
-	O_RIDGE, O_STEP, O_STRICT, O_TZ };
+	O_REFIT, O_RIDGE, O_STEP, O_STRICT, O_TZ };
 
 static void
 parse_duration(const char *what, const char *s, int64_t *ms)
@@ -670,6 +682,7 @@ main(int argc, char **argv)
 		{ "halflife", required_argument, NULL, O_HALFLIFE },
 		{ "model", required_argument, NULL, O_MODEL },
 		{ "nres", required_argument, NULL, O_NRES },
+		{ "refit", required_argument, NULL, O_REFIT },
 		{ "ridge", required_argument, NULL, O_RIDGE },
 		{ "step", required_argument, NULL, O_STEP },
 		{ "strict", no_argument, NULL, O_STRICT },
@@ -703,6 +716,10 @@ main(int argc, char **argv)
 		case O_NRES:
 			opt.nres = (int)parse_count("--nres", optarg, FC_MIN_RES,
 			    1000000);
+			break;
+		case O_REFIT:
+			opt.refit = (int)parse_count("--refit", optarg, 1,
+			    100000);
 			break;
 		case O_RIDGE:
 			errno = 0;

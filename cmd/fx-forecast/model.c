@@ -3,9 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_linalg.h>
-
 #include "err.h"
 #include "forecast.h"
 
@@ -35,7 +32,7 @@ fc_params_default(fc_params *p)
 	p->ridge = 1e-4;
 	p->min_train = 0;	/* 0: two days of bins */
 	p->nres = 0;		/* 0: two weeks of bins */
-	p->refit = 1;
+	p->refit = 0;		/* 0: one hour of bins */
 }
 
 static int64_t
@@ -168,7 +165,7 @@ fc_init(fc_series *s, const fc_params *p, fx_time step)
 	if (s->p.min_train < 2 * FC_NFEAT)
 		s->p.min_train = 2 * FC_NFEAT;
 	if (s->p.refit < 1)
-		s->p.refit = 1;
+		s->p.refit = s->nsteps;
 	nres = s->p.nres > 0 ? s->p.nres : 14 * s->m;
 	s->p.nres = nres;
 	for (h = 0; h < FC_HMAX; h++) {
@@ -183,6 +180,11 @@ fc_init(fc_series *s, const fc_params *p, fx_time step)
 		s->beta = fx_xcalloc(FC_HMAX * FC_NFEAT, sizeof *s->beta);
 		s->xs = fx_xcalloc(FC_HMAX * FC_HMAX * FC_NFEAT,
 		    sizeof *s->xs);
+		s->grow = exp2(1.0 / (s->p.halflife_days * s->m));
+		for (h = 0; h < FC_HMAX; h++) {
+			s->wgt[h] = 1;
+			s->next_fit[h] = 1 + h * s->p.refit / s->nsteps;
+		}
 	}
 	return 0;
 }
@@ -217,6 +219,80 @@ fc_nres(const fc_series *s, int h)
 /* dmr */
 
 /*
+ * Daily and weekly Fourier terms at the middle of each bin of the day and
+ * of the week, computed once per bin length: sin and cos of harmonics
+ * 1..4 of the day (8 values) and 1..3 of the week (6).
+ */
+#define NCAL 14
+
+static struct caltab {
+	fx_time step;
+	int w;
+	double *v;		/* w rows of NCAL */
+} caltab[4];
+
+static void
+calendar_direct(double t, double *x)
+{
+	const double two_pi = 6.283185307179586;
+	double day, week;
+	int j, i = 0;
+
+	day = fmod(t, (double)FX_MS_PER_DAY) / (double)FX_MS_PER_DAY;
+	if (day < 0)
+		day += 1;
+	/* days since Thursday 1970-01-01 + 3: 0 = Monday 00:00 */
+	week = fmod(t / (double)FX_MS_PER_DAY + 3, 7) / 7;
+	if (week < 0)
+		week += 1;
+	for (j = 1; j <= 4; j++) {
+		x[i++] = sin(two_pi * j * day);
+		x[i++] = cos(two_pi * j * day);
+	}
+	for (j = 1; j <= 3; j++) {
+		x[i++] = sin(two_pi * j * week);
+		x[i++] = cos(two_pi * j * week);
+	}
+}
+
+/* The calendar terms of bin tau (local time: offset minutes) into x. */
+static void
+calendar(const fc_series *s, int64_t tau, int tzoff_min, double *x)
+{
+	int64_t off = (int64_t)tzoff_min * 60000;
+	struct caltab *c = NULL;
+	size_t i;
+
+	if (off % s->step != 0) {
+		calendar_direct(((double)tau + 0.5) * (double)s->step +
+		    (double)off, x);
+		return;
+	}
+	for (i = 0; i < sizeof caltab / sizeof caltab[0]; i++)
+		if (caltab[i].step == s->step || caltab[i].step == 0) {
+			c = &caltab[i];
+			break;
+		}
+	if (c == NULL) {
+		calendar_direct(((double)tau + 0.5) * (double)s->step +
+		    (double)off, x);
+		return;
+	}
+	if (c->step == 0) {
+		int b;
+
+		c->w = s->w;
+		c->v = fx_xmalloc((size_t)c->w * NCAL * sizeof *c->v);
+		for (b = 0; b < c->w; b++)
+			calendar_direct(((double)b + 0.5) * (double)s->step,
+			    c->v + (size_t)b * NCAL);
+		c->step = s->step;
+	}
+	memcpy(x, c->v + imod(tau + off / s->step, c->w) * NCAL,
+	    NCAL * sizeof *x);
+}
+
+/*
  * The inputs of the regression for origin k and step h (1-based) into x;
  * the target is y[k+h] - y[k].  Unknown history falls back to the
  * nearest stand-in (a week ago -> a day ago -> the origin), so that the
@@ -226,12 +302,10 @@ static void
 features(const fc_series *s, int64_t k, int h, const fc_exo *exo,
     int tzoff_min, double *x)
 {
-	const double two_pi = 6.283185307179586;
 	int64_t tau = k + h;
 	double yk = yat(s, k), l1, l2, l3;
 	double dm, km, dw, kw, avg;
-	double t, day, week;
-	int n, d, j, i = 0;
+	int n, d, i = 0;
 
 	l1 = yat(s, k - 1);
 	if (isnan(l1))
@@ -274,23 +348,8 @@ features(const fc_series *s, int64_t k, int h, const fc_exo *exo,
 	x[i++] = dm - yk;
 	x[i++] = dw - yk;
 	x[i++] = avg;
-	/* calendar of the target bin's middle, local time */
-	t = ((double)tau + 0.5) * (double)s->step + tzoff_min * 60000.0;
-	day = fmod(t, (double)FX_MS_PER_DAY) / (double)FX_MS_PER_DAY;
-	if (day < 0)
-		day += 1;
-	/* days since Thursday 1970-01-01, so 0 = Monday 00:00 ... */
-	week = fmod(t / (double)FX_MS_PER_DAY + 3, 7) / 7;
-	if (week < 0)
-		week += 1;
-	for (j = 1; j <= 4; j++) {
-		x[i++] = sin(two_pi * j * day);
-		x[i++] = cos(two_pi * j * day);
-	}
-	for (j = 1; j <= 3; j++) {
-		x[i++] = sin(two_pi * j * week);
-		x[i++] = cos(two_pi * j * week);
-	}
+	calendar(s, tau, tzoff_min, x + i);
+	i += NCAL;
 	if (exo != NULL && exo->has_temp) {
 		double u = (exo->temp_c - 18) / 10;
 
@@ -306,8 +365,9 @@ features(const fc_series *s, int64_t k, int h, const fc_exo *exo,
 
 /* Adds sample (x, target) to step h's weighted normal equations. */
 static void
-dmr_add(fc_series *s, int h, const double *x, double target, double rho)
+dmr_add(fc_series *s, int h, const double *x, double target)
 {
+	double wt = s->wgt[h];
 	double *a = s->xtx + (size_t)h * FC_NFEAT * FC_NFEAT;
 	double *b = s->xty + (size_t)h * FC_NFEAT;
 	int i, j;
@@ -316,12 +376,73 @@ dmr_add(fc_series *s, int h, const double *x, double target, double rho)
 		double xi = x[i];
 		double *row = a + (size_t)i * FC_NFEAT;
 
+		double wx = wt * xi;
+
 		for (j = i; j < FC_NFEAT; j++)
-			row[j] = rho * row[j] + xi * x[j];
-		b[i] = rho * b[i] + xi * target;
+			row[j] += wx * x[j];
+		b[i] += wx * target;
 	}
-	s->nw[h] = rho * s->nw[h] + 1;
+	s->nw[h] += wt;
 	s->ntrain[h]++;
+	s->wgt[h] *= s->grow;
+	if (s->wgt[h] > 1e100) {
+		/* rescale before the weights overflow; the solution is the
+		 * same at any scale */
+		for (i = 0; i < FC_NFEAT * FC_NFEAT; i++)
+			a[i] *= 1e-100;
+		for (i = 0; i < FC_NFEAT; i++)
+			b[i] *= 1e-100;
+		s->nw[h] *= 1e-100;
+		s->wgt[h] *= 1e-100;
+	}
+}
+
+/*
+ * Solves a x = b for a symmetric positive definite n x n matrix (row
+ * major, overwritten by its Cholesky factor L in the lower triangle) and
+ * b (overwritten by x).  Returns -1 when a is not positive definite.
+ * Written out because GSL's blocked, recursive factorisation costs
+ * several times more at n = 27 than the arithmetic; the unit tests check
+ * it against gsl_linalg_cholesky_solve.
+ */
+int
+fc_cholesky_solve(double *a, double *b, int n)
+{
+	int i, j, k;
+
+	for (j = 0; j < n; j++) {
+		double *rj = a + (size_t)j * n, d = rj[j];
+
+		for (k = 0; k < j; k++)
+			d -= rj[k] * rj[k];
+		if (!(d > 0))
+			return -1;
+		d = sqrt(d);
+		rj[j] = d;
+		for (i = j + 1; i < n; i++) {
+			double *ri = a + (size_t)i * n, v = ri[j];
+
+			for (k = 0; k < j; k++)
+				v -= ri[k] * rj[k];
+			ri[j] = v / d;
+		}
+	}
+	for (i = 0; i < n; i++) {	/* L y = b */
+		const double *ri = a + (size_t)i * n;
+		double v = b[i];
+
+		for (k = 0; k < i; k++)
+			v -= ri[k] * b[k];
+		b[i] = v / ri[i];
+	}
+	for (i = n - 1; i >= 0; i--) {	/* L' x = y */
+		double v = b[i];
+
+		for (k = i + 1; k < n; k++)
+			v -= a[(size_t)k * n + i] * b[k];
+		b[i] = v / a[(size_t)i * n + i];
+	}
+	return 0;
 }
 
 /* Solves step h's ridge-regularised normal equations into beta. */
@@ -331,8 +452,6 @@ dmr_solve(fc_series *s, int h)
 	double a[FC_NFEAT * FC_NFEAT], b[FC_NFEAT];
 	const double *xa = s->xtx + (size_t)h * FC_NFEAT * FC_NFEAT;
 	const double *xb = s->xty + (size_t)h * FC_NFEAT;
-	gsl_matrix_view am;
-	gsl_vector_view bv, xv;
 	int i, j;
 
 	for (i = 0; i < FC_NFEAT; i++) {
@@ -345,16 +464,15 @@ dmr_solve(fc_series *s, int h)
 			    i] + 1e-9 * s->nw[h];
 		b[i] = xb[i];
 	}
-	am = gsl_matrix_view_array(a, FC_NFEAT, FC_NFEAT);
-	bv = gsl_vector_view_array(b, FC_NFEAT);
-	if (gsl_linalg_cholesky_decomp1(&am.matrix) != GSL_SUCCESS)
+	for (i = 0; i < FC_NFEAT; i++)
+		if (!isfinite(b[i]))
+			return;
+	if (fc_cholesky_solve(a, b, FC_NFEAT) != 0)
 		return;
-	xv = gsl_vector_view_array(s->beta + (size_t)h * FC_NFEAT, FC_NFEAT);
-	if (gsl_linalg_cholesky_solve(&am.matrix, &bv.vector,
-	    &xv.vector) != GSL_SUCCESS) {
-		s->solved[h] = 0;
-		return;
-	}
+	for (i = 0; i < FC_NFEAT; i++)
+		if (!isfinite(b[i]))
+			return;
+	memcpy(s->beta + (size_t)h * FC_NFEAT, b, sizeof b);
 	s->solved[h] = 1;
 }
 
@@ -451,8 +569,6 @@ forecast_now(fc_series *s)
 static void
 learn(fc_series *s, int64_t j, double y)
 {
-	double rho = s->model == FC_DMR ? exp2(-1.0 / (s->p.halflife_days *
-	    s->m)) : 1;
 	int h;
 
 	for (h = 1; h <= s->nsteps; h++) {
@@ -468,7 +584,7 @@ learn(fc_series *s, int64_t j, double y)
 		base = yat(s, o);
 		if (s->model == FC_DMR && !isnan(base))
 			dmr_add(s, h - 1, s->xs + ((size_t)slot * FC_HMAX +
-			    (size_t)(h - 1)) * FC_NFEAT, y - base, rho);
+			    (size_t)(h - 1)) * FC_NFEAT, y - base);
 	}
 }
 
@@ -524,12 +640,14 @@ fc_close(fc_series *s, int64_t k, double y, const fc_exo *exo,
 				features(s, k, h, exo, tzoff_min, s->xs +
 				    ((size_t)slot * FC_HMAX + (size_t)(h - 1)) *
 				    FC_NFEAT);
-		if (++s->since_fit >= s->p.refit) {
-			s->since_fit = 0;
-			for (h = 0; h < s->nsteps; h++)
+		/* each step is re-solved every `refit` bins, the steps in
+		 * turn, so that a bin costs at most one solve */
+		for (h = 0; h < s->nsteps; h++)
+			if (--s->next_fit[h] <= 0) {
+				s->next_fit[h] = s->p.refit;
 				if (s->ntrain[h] >= FC_NFEAT)
 					dmr_solve(s, h);
-		}
+			}
 	}
 	forecast_now(s);
 }
