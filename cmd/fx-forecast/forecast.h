@@ -35,7 +35,8 @@
 #include "timeutil.h"
 
 #define FC_HMAX 4		/* most steps: one hour of 15-min bins */
-#define FC_NFEAT 27		/* regression inputs of dmr */
+#define FC_NFEAT 28		/* regression inputs of dmr (even: the
+				 * update loops vectorise) */
 #define FC_MIN_RES 24		/* errors needed for conformal intervals */
 
 enum fc_model { FC_PERSIST, FC_SNAIVE_DAY, FC_SNAIVE_WEEK, FC_DMR,

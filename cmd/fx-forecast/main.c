@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,49 @@ tzoff_min(fx_time t)
 
 /* ---- the forecast record ---- */
 
+/*
+ * Appends x rounded to dec decimals (0..9), without trailing zeros: the
+ * forecast's six significant digits, several times faster than the
+ * exact shortest-round-trip writer, which the values do not need.
+ */
+static void
+put_rounded(double x, int dec)
+{
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+	    1e8, 1e9 };
+	char tmp[32], *e = tmp + sizeof tmp, *p = e;
+	double r;
+	uint64_t v;
+	int neg, nd = 0;
+
+	if (dec < 0)
+		dec = 0;
+	if (dec > 9)
+		dec = 9;
+	r = nearbyint(x * pow10[dec]);
+	if (!(fabs(r) < 9e15)) {
+		fx_buf_num(&ob, x);
+		return;
+	}
+	neg = r < 0;
+	v = (uint64_t)fabs(r);
+	while (dec > 0 && v % 10 == 0) {	/* trailing zeros */
+		v /= 10;
+		dec--;
+	}
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+		if (++nd == dec)
+			*--p = '.';
+	} while (v != 0 || nd < dec);
+	if (p[0] == '.')
+		*--p = '0';
+	if (neg && !(p[0] == '0' && p + 1 == e))
+		*--p = '-';
+	fx_buf_put(&ob, p, (size_t)(e - p));
+}
+
 static void
 put_inputs(const struct feeder *fs, int model)
 {
@@ -254,7 +298,7 @@ emit(struct feeder *fs, fx_time at)
 			fx_buf_puts(&ob, ",\"");
 			fx_buf_puts(&ob, key[q]);
 			fx_buf_puts(&ob, "\":");
-			fx_buf_fixed(&ob, v[q], dec < 0 ? 0 : dec);
+			put_rounded(v[q], dec);
 		}
 		fx_buf_putc(&ob, '}');
 	}

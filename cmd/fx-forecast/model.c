@@ -31,7 +31,7 @@ fc_params_default(fc_params *p)
 	p->halflife_days = 28;
 	p->ridge = 1e-4;
 	p->min_train = 0;	/* 0: two days of bins */
-	p->nres = 0;		/* 0: two weeks of bins */
+	p->nres = 0;		/* 0: a week of bins */
 	p->refit = 0;		/* 0: one hour of bins */
 }
 
@@ -166,7 +166,7 @@ fc_init(fc_series *s, const fc_params *p, fx_time step)
 		s->p.min_train = 2 * FC_NFEAT;
 	if (s->p.refit < 1)
 		s->p.refit = s->nsteps;
-	nres = s->p.nres > 0 ? s->p.nres : 14 * s->m;
+	nres = s->p.nres > 0 ? s->p.nres : 7 * s->m;
 	s->p.nres = nres;
 	for (h = 0; h < FC_HMAX; h++) {
 		res_init(&s->res[h], nres);
@@ -303,7 +303,7 @@ features(const fc_series *s, int64_t k, int h, const fc_exo *exo,
     int tzoff_min, double *x)
 {
 	int64_t tau = k + h;
-	double yk = yat(s, k), l1, l2, l3;
+	double yk = yat(s, k), l1, l2, l3, l4;
 	double dm, km, dw, kw, avg;
 	int n, d, i = 0;
 
@@ -316,6 +316,9 @@ features(const fc_series *s, int64_t k, int h, const fc_exo *exo,
 	l3 = yat(s, k - 3);
 	if (isnan(l3))
 		l3 = l2;
+	l4 = yat(s, k - 4);
+	if (isnan(l4))
+		l4 = l3;
 	dm = yat(s, tau - s->m);
 	km = yat(s, k - s->m);
 	if (isnan(dm) || isnan(km))
@@ -343,6 +346,7 @@ features(const fc_series *s, int64_t k, int h, const fc_exo *exo,
 	x[i++] = yk - l1;
 	x[i++] = l1 - l2;
 	x[i++] = l2 - l3;
+	x[i++] = l3 - l4;
 	x[i++] = dm - km;
 	x[i++] = dw - kw;
 	x[i++] = dm - yk;
@@ -365,20 +369,20 @@ features(const fc_series *s, int64_t k, int h, const fc_exo *exo,
 
 /* Adds sample (x, target) to step h's weighted normal equations. */
 static void
-dmr_add(fc_series *s, int h, const double *x, double target)
+dmr_add(fc_series *s, int h, const double *restrict x, double target)
 {
 	double wt = s->wgt[h];
-	double *a = s->xtx + (size_t)h * FC_NFEAT * FC_NFEAT;
-	double *b = s->xty + (size_t)h * FC_NFEAT;
+	double *restrict a = s->xtx + (size_t)h * FC_NFEAT * FC_NFEAT;
+	double *restrict b = s->xty + (size_t)h * FC_NFEAT;
 	int i, j;
 
+	/* the whole square, not the triangle: twice the products, but in
+	 * straight loops the compiler turns into vector instructions */
 	for (i = 0; i < FC_NFEAT; i++) {
-		double xi = x[i];
-		double *row = a + (size_t)i * FC_NFEAT;
+		double wx = wt * x[i];
+		double *restrict row = a + (size_t)i * FC_NFEAT;
 
-		double wx = wt * xi;
-
-		for (j = i; j < FC_NFEAT; j++)
+		for (j = 0; j < FC_NFEAT; j++)
 			row[j] += wx * x[j];
 		b[i] += wx * target;
 	}
@@ -405,35 +409,47 @@ dmr_add(fc_series *s, int h, const double *x, double target)
  * several times more at n = 27 than the arithmetic; the unit tests check
  * it against gsl_linalg_cholesky_solve.
  */
+/* The dot product of p[0..n) and q[0..n), in four independent sums so
+ * that the additions overlap. */
+static double
+dot(const double *p, const double *q, int n)
+{
+	double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	int k;
+
+	for (k = 0; k + 4 <= n; k += 4) {
+		s0 += p[k] * q[k];
+		s1 += p[k + 1] * q[k + 1];
+		s2 += p[k + 2] * q[k + 2];
+		s3 += p[k + 3] * q[k + 3];
+	}
+	for (; k < n; k++)
+		s0 += p[k] * q[k];
+	return (s0 + s1) + (s2 + s3);
+}
+
 int
 fc_cholesky_solve(double *a, double *b, int n)
 {
 	int i, j, k;
 
 	for (j = 0; j < n; j++) {
-		double *rj = a + (size_t)j * n, d = rj[j];
+		double *rj = a + (size_t)j * n, d = rj[j] - dot(rj, rj, j);
 
-		for (k = 0; k < j; k++)
-			d -= rj[k] * rj[k];
 		if (!(d > 0))
 			return -1;
 		d = sqrt(d);
 		rj[j] = d;
 		for (i = j + 1; i < n; i++) {
-			double *ri = a + (size_t)i * n, v = ri[j];
+			double *ri = a + (size_t)i * n;
 
-			for (k = 0; k < j; k++)
-				v -= ri[k] * rj[k];
-			ri[j] = v / d;
+			ri[j] = (ri[j] - dot(ri, rj, j)) / d;
 		}
 	}
 	for (i = 0; i < n; i++) {	/* L y = b */
 		const double *ri = a + (size_t)i * n;
-		double v = b[i];
 
-		for (k = 0; k < i; k++)
-			v -= ri[k] * b[k];
-		b[i] = v / ri[i];
+		b[i] = (b[i] - dot(ri, b, i)) / ri[i];
 	}
 	for (i = n - 1; i >= 0; i--) {	/* L' x = y */
 		double v = b[i];
