@@ -59,9 +59,14 @@ $(PROG_DIRS:%=$(BIN)/%): $$(wildcard cmd/$$(@F)/*.c cmd/$$(@F)/*.h) $(LIB) commo
 	$(CC) $(CPPFLAGS) -Icmd/$(@F) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ \
 	    $(wildcard cmd/$(@F)/*.c) $(LIB) $(LDLIBS)
 
-$(BUILD)/unit/%: test/unit/%.c test/unit/tap.h $(LIB) common/*.h
+# A unit test of a program's own code names the program's files here.
+UNIT_SRC_test_forecast = cmd/fx-forecast/model.c
+UNIT_INC_test_forecast = -Icmd/fx-forecast
+
+$(BUILD)/unit/%: test/unit/%.c test/unit/tap.h $(LIB) common/*.h $$(UNIT_SRC_$$*)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itest/unit $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itest/unit $(UNIT_INC_$*) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+	    $(UNIT_SRC_$*) $(LIB) $(LDLIBS)
 
 units: $(UNIT_BIN)
 
