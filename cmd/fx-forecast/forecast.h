@@ -37,7 +37,8 @@
 #define FC_HMAX 4		/* most steps: one hour of 15-min bins */
 #define FC_NFEAT 28		/* regression inputs of dmr (even: the
 				 * update loops vectorise) */
-#define FC_MIN_RES 24		/* errors needed for conformal intervals */
+#define FC_MIN_RES 24
+#define FC_BATCH 8		/* dmr samples queued before they are added */		/* errors needed for conformal intervals */
 
 enum fc_model { FC_PERSIST, FC_SNAIVE_DAY, FC_SNAIVE_WEEK, FC_DMR,
 	FC_NMODELS };
@@ -101,6 +102,9 @@ typedef struct fc_series {
 	/* dmr: per step, the weighted normal equations, the solution and
 	 * the input vectors of the last FC_HMAX origins. */
 	double *xtx, *xty, *beta, *xs;
+	double *bx;		/* samples queued per step (FC_BATCH) */
+	double bt[FC_HMAX][FC_BATCH], bw[FC_HMAX][FC_BATCH];
+	int nb[FC_HMAX];
 	double nw[FC_HMAX];	/* weighted sample count */
 	double wgt[FC_HMAX];	/* the next sample's weight: it grows by
 				 * 1/rho per sample instead of the sums

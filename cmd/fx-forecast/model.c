@@ -32,7 +32,7 @@ fc_params_default(fc_params *p)
 	p->ridge = 1e-4;
 	p->min_train = 0;	/* 0: two days of bins */
 	p->nres = 0;		/* 0: a week of bins */
-	p->refit = 0;		/* 0: one hour of bins */
+	p->refit = 0;		/* 0: four hours of bins */
 }
 
 static int64_t
@@ -165,7 +165,7 @@ fc_init(fc_series *s, const fc_params *p, fx_time step)
 	if (s->p.min_train < 2 * FC_NFEAT)
 		s->p.min_train = 2 * FC_NFEAT;
 	if (s->p.refit < 1)
-		s->p.refit = s->nsteps;
+		s->p.refit = 4 * s->nsteps;
 	nres = s->p.nres > 0 ? s->p.nres : 7 * s->m;
 	s->p.nres = nres;
 	for (h = 0; h < FC_HMAX; h++) {
@@ -180,6 +180,8 @@ fc_init(fc_series *s, const fc_params *p, fx_time step)
 		s->beta = fx_xcalloc(FC_HMAX * FC_NFEAT, sizeof *s->beta);
 		s->xs = fx_xcalloc(FC_HMAX * FC_HMAX * FC_NFEAT,
 		    sizeof *s->xs);
+		s->bx = fx_xcalloc(FC_HMAX * FC_BATCH * FC_NFEAT,
+		    sizeof *s->bx);
 		s->grow = exp2(1.0 / (s->p.halflife_days * s->m));
 		for (h = 0; h < FC_HMAX; h++) {
 			s->wgt[h] = 1;
@@ -201,6 +203,7 @@ fc_free(fc_series *s)
 	free(s->xty);
 	free(s->beta);
 	free(s->xs);
+	free(s->bx);
 }
 
 int64_t
@@ -367,31 +370,57 @@ features(const fc_series *s, int64_t k, int h, const fc_exo *exo,
 	x[i++] = exo != NULL && exo->event;
 }
 
-/* Adds sample (x, target) to step h's weighted normal equations. */
+/* Adds step h's queued samples to its weighted normal equations: the
+ * matrix is read and written once for the batch. */
 static void
-dmr_add(fc_series *s, int h, const double *restrict x, double target)
+dmr_flush(fc_series *s, int h)
 {
-	double wt = s->wgt[h];
 	double *restrict a = s->xtx + (size_t)h * FC_NFEAT * FC_NFEAT;
 	double *restrict b = s->xty + (size_t)h * FC_NFEAT;
-	int i, j;
+	const double *restrict bx = s->bx + (size_t)h * FC_BATCH * FC_NFEAT;
+	int i, j, q, n = s->nb[h];
 
 	/* the whole square, not the triangle: twice the products, but in
 	 * straight loops the compiler turns into vector instructions */
 	for (i = 0; i < FC_NFEAT; i++) {
-		double wx = wt * x[i];
 		double *restrict row = a + (size_t)i * FC_NFEAT;
 
-		for (j = 0; j < FC_NFEAT; j++)
-			row[j] += wx * x[j];
-		b[i] += wx * target;
+		for (q = 0; q < n; q++) {
+			const double *restrict x = bx + (size_t)q * FC_NFEAT;
+			double wx = s->bw[h][q] * x[i];
+
+			for (j = 0; j < FC_NFEAT; j++)
+				row[j] += wx * x[j];
+			b[i] += wx * s->bt[h][q];
+		}
 	}
-	s->nw[h] += wt;
+	s->nb[h] = 0;
+}
+
+/* Queues sample (x, target) for step h's normal equations. */
+static void
+dmr_add(fc_series *s, int h, const double *x, double target)
+{
+	int q;
+
+	if (s->nb[h] == FC_BATCH)
+		dmr_flush(s, h);
+	q = s->nb[h]++;
+	memcpy(s->bx + ((size_t)h * FC_BATCH + (size_t)q) * FC_NFEAT, x,
+	    FC_NFEAT * sizeof *x);
+	s->bt[h][q] = target;
+	s->bw[h][q] = s->wgt[h];
+	s->nw[h] += s->wgt[h];
 	s->ntrain[h]++;
 	s->wgt[h] *= s->grow;
 	if (s->wgt[h] > 1e100) {
 		/* rescale before the weights overflow; the solution is the
 		 * same at any scale */
+		double *a = s->xtx + (size_t)h * FC_NFEAT * FC_NFEAT;
+		double *b = s->xty + (size_t)h * FC_NFEAT;
+		int i;
+
+		dmr_flush(s, h);
 		for (i = 0; i < FC_NFEAT * FC_NFEAT; i++)
 			a[i] *= 1e-100;
 		for (i = 0; i < FC_NFEAT; i++)
@@ -470,6 +499,7 @@ dmr_solve(fc_series *s, int h)
 	const double *xb = s->xty + (size_t)h * FC_NFEAT;
 	int i, j;
 
+	dmr_flush(s, h);
 	for (i = 0; i < FC_NFEAT; i++) {
 		for (j = i; j < FC_NFEAT; j++)
 			a[i * FC_NFEAT + j] = a[j * FC_NFEAT + i] =
