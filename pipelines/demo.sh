@@ -1,10 +1,11 @@
 #!/bin/sh
 # The main job on its embedded defaults: simulated feeders through every
-# stage that exists so far (simulate, ingest, detect spikes, extract
-# 15-minute features).  No configuration file is needed; pass -c FILE
-# (or set FX_CONFIG) to use one.  Extra arguments go to fx-sim.
+# stage that exists so far (simulate, ingest, detect spikes, forecast the
+# next hour, extract 15-minute features).  No configuration file is
+# needed; pass -c FILE (or set FX_CONFIG) to use one.  Extra arguments go
+# to fx-sim.
 #
-#   pipelines/demo.sh                 3 feeders, one day at 1-min steps
+#   pipelines/demo.sh                 3 feeders, three days at 1-min steps
 #   pipelines/demo.sh -n 50 --duration 7d
 #
 # The stream is written to $OUT (default out/demo.ndjson) and summarised.
@@ -14,15 +15,17 @@ PATH=$PWD/bin:$PATH
 OUT=${OUT:-out/demo.ndjson}
 mkdir -p "$(dirname "$OUT")"
 
-fx-sim -n 3 --duration 1d --spike 'F001@2025-01-06T18:00:00Z+20m:250' "$@" |
+fx-sim -n 3 --duration 3d --spike 'F001@2025-01-06T18:00:00Z+20m:250' "$@" |
 	fx-ingest -q --format ndjson --source sim |
 	fx-detect -q |
+	fx-forecast -q |
 	fx-features -q > "$OUT"
 
 echo "demo: wrote $OUT"
 jq -r -s '
-	[.[] | select(.type == "reading" or .type == "spike")] |
+	[.[] | select(.type == "reading" or .type == "spike" or .type == "forecast")] |
 	group_by(.feeder_id)[] |
 	(map(select(.type == "reading")) | map(.load_kw)) as $kw |
-	"  \(.[0].feeder_id): \($kw | length) readings, load \($kw | min) .. \($kw | max) kW, \(map(select(.type == "spike" and .phase == "start")) | length) spikes"
+	map(select(.type == "forecast")) as $fc |
+	"  \(.[0].feeder_id): \($kw | length) readings, load \($kw | min) .. \($kw | max) kW, \(map(select(.type == "spike" and .phase == "start")) | length) spikes, \($fc | length) forecasts (last by \($fc[-1].model))"
 ' "$OUT"

@@ -28,4 +28,5 @@ source_stream() {
 
 source_stream "$@" |
 	fx-detect |
+	fx-forecast |
 	fx-features

@@ -24,11 +24,14 @@ load helper
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "demo: wrote $TMP/demo.ndjson" ]
 	[ "${#lines[@]}" -eq 4 ]
-	[[ "${lines[1]}" == "  F001: 1440 readings, load "*" kW, "*" spikes" ]]
-	[ "$(count_type reading demo.ndjson)" -eq 4320 ]
+	[[ "${lines[1]}" == "  F001: 4320 readings, load "*" kW, "*" spikes, 852 forecasts (last by dmr)" ]]
+	[ "$(count_type reading demo.ndjson)" -eq 12960 ]
+	# a forecast every 5 minutes once a feeder has an hour of history
+	[ "$(count_type forecast demo.ndjson)" -eq $((3 * (3 * 288 - 12))) ]
 	# the injected 250 kW spike at 18:00 is detected on F001
 	grep -q '"type":"spike","feeder_id":"F001","timestamp":"2025-01-06T18:00:00Z","phase":"start"' demo.ndjson
-	[ "$(count_type features demo.ndjson)" -eq 288 ]
+	# 15-min history windows, and 4 predicted slices per forecast
+	[ "$(count_type features demo.ndjson)" -eq $((3 * 3 * 96 + 4 * 3 * 852)) ]
 	validate demo.ndjson
 }
 
@@ -85,4 +88,28 @@ fx-ingest: 122 rows read, 122 records: 121 accepted, 1 rejected, 0 duplicates; 1
 	[ "$(count_type features bt.ndjson)" -eq 209040 ]
 	[ "$(count_type spike bt.ndjson)" -gt 0 ]
 	[ "$stderr" = "fx-ingest: 69680 rows read, 209040 records: 209040 accepted, 0 rejected, 0 duplicates; 209040 written, 0 gaps" ]
+}
+
+@test "pipelines/backtest-forecast.sh: dmr beats persistence with calibrated intervals" {
+	need_shared data
+	run --separate-stderr env MODELS="persistence dmr" "$ROOT/pipelines/backtest-forecast.sh"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 12 ]	# header, rule, 5 series x 2 models
+	printf '%s\n' "${lines[@]:2}" > table
+	# per series: dmr's MASE below persistence's, and its coverage within
+	# 3 points of 80% and 95%
+	awk -F' *[|] *' '
+	    $3 == "persistence" { p[$2] = $4 }
+	    $3 == "dmr" { d[$2] = $4; c80[$2] = $6; c95[$2] = $7 }
+	    END {
+		for (s in d) {
+			n++
+			if (!(d[s] < p[s])) { print s ": dmr " d[s] " >= persistence " p[s]; bad = 1 }
+			if (c80[s] < 0.77 || c80[s] > 0.83) { print s ": cov80 " c80[s]; bad = 1 }
+			if (c95[s] < 0.92 || c95[s] > 0.98) { print s ": cov95 " c95[s]; bad = 1 }
+		}
+		exit bad || n != 5
+	    }' table
+	[ -s "$ROOT/out/backtest-forecast/VIC-dmr.ndjson" ]
+	validate "$ROOT/out/backtest-forecast/VIC-dmr.ndjson"
 }
