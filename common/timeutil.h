@@ -66,11 +66,6 @@ void fx_buf_time(fx_buf *b, fx_time t);
 int fx_duration_parse(const char *s, int64_t *ms);
 
 /*
- * Time zones, by IANA name ("Europe/London", "UTC"), from the system's
- * tz database (package tzdata).  The process has one zone at a time: it
- * sets TZ, so opening a second zone replaces the first.
- */
-/*
  * The forecasting step for data whose readings are spacing ms apart:
  * 15 minutes for anything at 15 minutes or finer, else the smallest of
  * 20, 30 and 60 minutes that is at least spacing.  0 when spacing is
@@ -79,6 +74,12 @@ int fx_duration_parse(const char *s, int64_t *ms);
  * the in-sample error that scales it are on the same grid.
  */
 fx_time fx_step_for_spacing(fx_time spacing);
+
+/*
+ * Time zones, by IANA name ("Europe/London", "UTC"), from the system's
+ * tz database (package tzdata).  The process has one zone at a time: it
+ * sets TZ, so opening a second zone replaces the first.
+ */
 
 typedef struct fx_tz fx_tz;
 
