@@ -1,0 +1,1211 @@
+/*
+ * fx-classify - Normal / Alert / Critical per feeder and slice (SRS
+ * R21-R26), trained on history and explained.
+ *
+ *   fx-classify [options] [file ...]          classify (a filter)
+ *   fx-classify label [options] [file ...]    training rows out
+ *   fx-classify train -o model.json [options] file ...
+ *
+ * Reads `features` records (fx-features: one per observed 15-minute
+ * window, segment "history", and one per forecast step, segment
+ * "predicted") and `spike` records, and passes every record through.
+ * For each observed slice it writes a `state` record (horizon 0, from the
+ * slice's mean load against the feeder's levels, raised by an open limit
+ * spike); for each predicted slice a `state` record with the probability
+ * of each state, from the trained model or, without one, from the
+ * forecast's interval against the levels.  The feeder's state is the
+ * worst of its observed slice and the slices of its latest forecast,
+ * escalated at once and lowered only after --hold of event time below;
+ * each change is a `state_change` record.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_rng.h>
+
+#include "buf.h"
+#include "classify.h"
+#include "config.h"
+#include "err.h"
+#include "feeders.h"
+#include "json.h"
+#include "ndjson.h"
+#include "record.h"
+#include "timeutil.h"
+
+#define PROG "fx-classify"
+#define MAXH 4
+#define MAXPEND 512
+
+enum mode { M_CLASSIFY, M_LABEL, M_TRAIN };
+
+/* A predicted slice waiting for what actually happened (label, train). */
+struct pend {
+	fx_time start, end, issued;
+	int horizon;
+	double x[CL_NIN];
+};
+
+struct feeder {
+	char *id;
+	int levels;		/* 0 unknown, 1 known, -1 warned */
+	double alert_kw, critical_kw;
+	const char *levels_from;	/* "model", "config", "--limit", "derived" */
+	/* the latest observed slice */
+	int has_now, now_state;
+	double now_mean, now_max;
+	fx_time now_end;
+	int spike;		/* open limit spike: 0, 1 alert, 2 critical */
+	/* the latest forecast's slices */
+	fx_time pred_issued;
+	int npred;
+	int pred_state[MAXH + 1];
+	double pred_p[MAXH + 1][CL_K];
+	fx_time pred_start[MAXH + 1], pred_end[MAXH + 1];
+	/* the feeder's state */
+	int state;
+	fx_time below_since;
+	int below, below_max;
+	unsigned long changes;
+	/* labelling */
+	struct pend *pend;
+	size_t npend;
+	/* derived levels: the observed slices' means */
+	float *hist;
+	size_t nhist, hcap;
+};
+
+static struct {
+	enum mode mode;
+	const char *model_path, *out_path;
+	double limit;
+	double q_alert, q_critical;	/* --derive-levels quantiles */
+	int derive;
+	fx_time from, to, train_to;	/* INT64_MIN/MAX when unset */
+	int64_t hold_ms;
+	double l2;
+	long max_samples;
+	int rules, strict, quiet, verbose, errors_inline, no_slices;
+} opt;
+
+static fx_feeders *feeders;
+static fx_config *config;
+static cl_model model;
+static int have_model;
+static fx_writer *out;
+static fx_buf ob;
+static const char *in_name;
+static long in_line;
+static unsigned long long n_in, n_pass, n_rej, n_state, n_change, n_label;
+
+/* training samples: [0] training, [1] held out; class 0 reservoir-sampled */
+static struct sampleset {
+	cl_sample *s;
+	size_t n, cap;
+	uint64_t seen0;		/* class-0 samples offered */
+	size_t n0;		/* class-0 samples kept */
+	int64_t count[CL_K];
+} sets[2];
+static gsl_rng *rng;
+static int pass_derive;		/* first pass of --derive-levels */
+
+static void
+usage(int st)
+{
+	fprintf(st ? stderr : stdout,
+"usage: fx-classify [-hqv] [-c config] [-m model.json | --rules] [--errors-inline]\n"
+"                   [--hold duration] [--limit kw] [--no-slices] [--strict] [file ...]\n"
+"       fx-classify label [-c config] [-m model.json] [--limit kw]\n"
+"                   [--derive-levels p_alert,p_critical] [--from time] [--to time] file ...\n"
+"       fx-classify train -o model.json [-c config] [--limit kw]\n"
+"                   [--derive-levels p_alert,p_critical] [--from time] [--to time]\n"
+"                   [--train-to time] [--l2 x] [--max-samples n] file ...\n");
+	exit(st);
+}
+
+static const char *
+quote(const char *s, size_t n)
+{
+	static char buf[2][72];
+	static int which;
+	char *o = buf[which ^= 1];
+	size_t i;
+
+	for (i = 0; i < n && i < 60; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		o[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	o[i] = '\0';
+	return o;
+}
+
+static void
+finish_output(void)
+{
+	if (out != NULL && fx_writer_close(out) != 0)
+		exit(FX_EXIT_FAIL);
+	out = NULL;
+}
+
+__attribute__((format(printf, 1, 2))) static void
+reject(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	n_rej++;
+	if (pass_derive)
+		return;		/* reported on the second pass */
+	fx_error_at(in_name, in_line, "%s", msg);
+	if (opt.errors_inline && out != NULL) {
+		fx_record_error(&ob, PROG, in_name, in_line > 0 ? in_line : 1,
+		    msg);
+		fx_writer_record(out, &ob);
+	}
+	if (opt.strict) {
+		finish_output();
+		exit(FX_EXIT_FAIL);
+	}
+}
+
+static void
+pass(const fx_line *ln)
+{
+	n_pass++;
+	if (out != NULL && opt.mode == M_CLASSIFY)
+		fx_writer_pass(out, ln);
+}
+
+/* ---- levels ---- */
+
+/* The feeder's alert and critical levels: the model file's, the
+ * config's limit_kw x ratios, --limit x ratios, or none. */
+static void
+find_levels(struct feeder *fs)
+{
+	double limit = 0, ar, cr, a, c;
+	jv entry;
+
+	ar = fx_config_num(config, fs->id, "alert_ratio", 0.8);
+	cr = fx_config_num(config, fs->id, "critical_ratio", 0.95);
+	if (have_model) {
+		jv f = fx_json_get(model.doc, "feeders");
+		jv e = fx_json_get(f, fs->id);
+
+		if (fx_json_num(e, "alert_kw", &a) == 1 &&
+		    fx_json_num(e, "critical_kw", &c) == 1 && a > 0 &&
+		    c >= a) {
+			fs->alert_kw = a;
+			fs->critical_kw = c;
+			fs->levels = 1;
+			fs->levels_from = "model";
+		}
+		jv_free(e);
+		jv_free(f);
+		if (fs->levels)
+			return;
+	}
+	entry = fx_config_feeder(config, fs->id);
+	if (fx_json_num(entry, "limit_kw", &limit) == 1 && limit > 0)
+		fs->levels_from = "config";
+	else if (opt.limit > 0) {
+		limit = opt.limit;
+		fs->levels_from = "--limit";
+	} else if ((limit = fx_config_num(config, NULL, "limit_kw", 0)) > 0)
+		fs->levels_from = "config";
+	jv_free(entry);
+	if (limit > 0) {
+		fs->alert_kw = ar * limit;
+		fs->critical_kw = cr * limit;
+		fs->levels = 1;
+	}
+}
+
+static struct feeder *
+feeder_get(const char *id, size_t len)
+{
+	int created;
+	struct feeder *fs = fx_feeders_get(feeders, id, len, &created);
+
+	if (created) {
+		fs->id = fx_xstrndup(id, len);
+		if (!opt.derive)
+			find_levels(fs);
+	}
+	return fs;
+}
+
+static void
+free_feeder(void *p)
+{
+	struct feeder *fs = p;
+
+	free(fs->id);
+	free(fs->pend);
+	free(fs->hist);
+}
+
+static int
+has_levels(struct feeder *fs)
+{
+	if (fs->levels > 0)
+		return 1;
+	if (fs->levels == 0 && !pass_derive) {
+		fx_warn("feeder '%s': no limit_kw (config, --limit or model "
+		    "file): not classified", quote(fs->id, strlen(fs->id)));
+		fs->levels = -1;
+	}
+	return 0;
+}
+
+static int
+level_state(const struct feeder *fs, double kw)
+{
+	return kw >= fs->critical_kw ? 2 : kw >= fs->alert_kw ? 1 : 0;
+}
+
+/* ---- output ---- */
+
+static void
+put_probs(const double p[CL_K])
+{
+	int k;
+
+	fx_buf_puts(&ob, ",\"probs\":[");
+	for (k = 0; k < CL_K; k++) {
+		if (k)
+			fx_buf_putc(&ob, ',');
+		fx_buf_fixed(&ob, p[k], 6);
+	}
+	fx_buf_putc(&ob, ']');
+}
+
+static void
+put_levels(const struct feeder *fs)
+{
+	fx_buf_puts(&ob, ",\"alert_kw\":");
+	fx_buf_num(&ob, fs->alert_kw);
+	fx_buf_puts(&ob, ",\"critical_kw\":");
+	fx_buf_num(&ob, fs->critical_kw);
+}
+
+static const char *
+model_name(void)
+{
+	return have_model && !opt.rules ? model.version : "rules";
+}
+
+static void
+put_state(const struct feeder *fs, fx_time start, fx_time end, int h,
+    fx_time issued, int state, const double p[CL_K], const double *x)
+{
+	if (opt.no_slices || out == NULL)
+		return;
+	fx_buf_puts(&ob, "{\"type\":\"state\",\"feeder_id\":");
+	fx_buf_jstr(&ob, fs->id, strlen(fs->id));
+	fx_buf_puts(&ob, ",\"slice_start\":");
+	fx_buf_time(&ob, start);
+	fx_buf_puts(&ob, ",\"slice_end\":");
+	fx_buf_time(&ob, end);
+	fx_buf_puts(&ob, ",\"horizon\":");
+	fx_buf_int(&ob, h);
+	if (h > 0) {
+		fx_buf_puts(&ob, ",\"issued_at\":");
+		fx_buf_time(&ob, issued);
+	}
+	fx_buf_puts(&ob, ",\"state\":");
+	fx_buf_int(&ob, state);
+	put_probs(p);
+	fx_buf_puts(&ob, ",\"model\":");
+	if (h == 0)
+		fx_buf_puts(&ob, "\"observed\"");
+	else
+		fx_buf_jstr(&ob, model_name(), strlen(model_name()));
+	put_levels(fs);
+	if (x != NULL && have_model && !opt.rules) {
+		int idx[3], i, n;
+		double c[3];
+
+		n = cl_top(&model, x, state > 0 ? state : 2, idx, c, 3);
+		fx_buf_puts(&ob, ",\"top\":[");
+		for (i = 0; i < n; i++) {
+			if (i)
+				fx_buf_putc(&ob, ',');
+			fx_buf_puts(&ob, "{\"input\":");
+			fx_buf_jstr(&ob, cl_input_name[idx[i]],
+			    strlen(cl_input_name[idx[i]]));
+			fx_buf_puts(&ob, ",\"value\":");
+			fx_buf_fixed(&ob, x[idx[i]], 4);
+			fx_buf_puts(&ob, ",\"contribution\":");
+			fx_buf_fixed(&ob, c[i], 4);
+			fx_buf_putc(&ob, '}');
+		}
+		fx_buf_putc(&ob, ']');
+	}
+	fx_buf_putc(&ob, '}');
+	fx_writer_record(out, &ob);
+	n_state++;
+}
+
+static fx_time
+wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (fx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+put_change(struct feeder *fs, fx_time t, int prev, int next, int h,
+    double conf)
+{
+	char tt[FX_TIME_MAX_TEXT];
+
+	fs->changes++;
+	n_change++;
+	if (out == NULL)
+		return;
+	fx_time_format(t, tt);
+	fx_buf_puts(&ob, "{\"type\":\"state_change\",\"event_id\":");
+	fx_buf_jstr(&ob, fs->id, strlen(fs->id));
+	ob.len--;	/* the id's closing quote: the event id goes on */
+	fx_buf_puts(&ob, "@");
+	fx_buf_puts(&ob, tt);
+	fx_buf_puts(&ob, "#");
+	fx_buf_int(&ob, (int64_t)fs->changes);
+	fx_buf_puts(&ob, "\",\"feeder_id\":");
+	fx_buf_jstr(&ob, fs->id, strlen(fs->id));
+	fx_buf_puts(&ob, ",\"timestamp\":");
+	fx_buf_time(&ob, t);
+	fx_buf_puts(&ob, ",\"prev_state\":");
+	fx_buf_int(&ob, prev);
+	fx_buf_puts(&ob, ",\"new_state\":");
+	fx_buf_int(&ob, next);
+	fx_buf_puts(&ob, ",\"confidence\":");
+	fx_buf_fixed(&ob, conf, 6);
+	fx_buf_puts(&ob, ",\"cause\":{\"horizon\":");
+	fx_buf_int(&ob, h);
+	if (h > 0) {
+		fx_buf_puts(&ob, ",\"slice_start\":");
+		fx_buf_time(&ob, fs->pred_start[h]);
+		fx_buf_puts(&ob, ",\"slice_end\":");
+		fx_buf_time(&ob, fs->pred_end[h]);
+		put_probs(fs->pred_p[h]);
+	} else if (fs->has_now) {
+		fx_buf_puts(&ob, ",\"slice_end\":");
+		fx_buf_time(&ob, fs->now_end);
+		fx_buf_puts(&ob, ",\"mean_kw\":");
+		fx_buf_num(&ob, fs->now_mean);
+	}
+	fx_buf_puts(&ob, "},\"model\":");
+	fx_buf_jstr(&ob, model_name(), strlen(model_name()));
+	put_levels(fs);
+	fx_buf_puts(&ob, ",\"detected_at_wall\":");
+	fx_buf_time(&ob, wall_now());
+	fx_buf_putc(&ob, '}');
+	fx_writer_record(out, &ob);
+}
+
+/*
+ * The feeder's state at event time t: the worst of its observed slice and
+ * of its latest forecast's slices still ahead; up at once, down only
+ * after --hold below.
+ */
+static void
+evaluate(struct feeder *fs, fx_time t)
+{
+	int cand = fs->has_now ? fs->now_state : 0, h, cause = 0;
+	double conf = 1;
+
+	for (h = 1; h <= fs->npred; h++)
+		if (fs->pred_end[h] > t && fs->pred_state[h] > cand) {
+			cand = fs->pred_state[h];
+			cause = h;
+		}
+	if (cause > 0)
+		conf = fs->pred_p[cause][cand];
+	else if (!fs->has_now)
+		return;
+	if (cand > fs->state) {
+		put_change(fs, t, fs->state, cand, cause, conf);
+		fs->state = cand;
+		fs->below = 0;
+	} else if (cand < fs->state) {
+		if (!fs->below) {
+			fs->below = 1;
+			fs->below_since = t;
+			fs->below_max = cand;
+		} else if (cand > fs->below_max)
+			fs->below_max = cand;
+		if (t - fs->below_since >= opt.hold_ms) {
+			put_change(fs, t, fs->state, fs->below_max, cause,
+			    cause > 0 ? conf : 1);
+			fs->state = fs->below_max;
+			fs->below = 0;
+		}
+	} else
+		fs->below = 0;
+}
+
+/* ---- training samples ---- */
+
+static void
+add_sample(const struct pend *p, int y)
+{
+	struct sampleset *ss;
+	cl_sample s;
+	size_t slot;
+	int j;
+
+	if (p->start < opt.from || p->start >= opt.to)
+		return;
+	ss = &sets[p->start >= opt.train_to];
+	for (j = 0; j < CL_NIN; j++)
+		s.x[j] = (float)p->x[j];
+	s.y = (uint8_t)y;
+	s.w = 1;
+	ss->count[y]++;
+	if (y == 0) {
+		/* reservoir: keep max_samples class-0 samples, each standing
+		 * for seen0 / n0 of them */
+		ss->seen0++;
+		if (ss->n0 >= (size_t)opt.max_samples) {
+			uint64_t r = gsl_rng_uniform_int(rng, ss->seen0 >
+			    4294967295ULL ? 4294967295UL :
+			    (unsigned long)ss->seen0);
+			size_t i, k = 0;
+
+			if (r >= (uint64_t)opt.max_samples)
+				return;
+			/* replace the r-th class-0 sample */
+			for (i = 0; i < ss->n; i++)
+				if (ss->s[i].y == 0 && k++ == r) {
+					ss->s[i] = s;
+					return;
+				}
+			return;
+		}
+		ss->n0++;
+	}
+	if (ss->n == ss->cap) {
+		ss->cap = ss->cap ? 2 * ss->cap : 4096;
+		ss->s = fx_xrealloc(ss->s, ss->cap * sizeof *ss->s);
+	}
+	slot = ss->n++;
+	ss->s[slot] = s;
+}
+
+static void
+put_label(const struct feeder *fs, const struct pend *p, int y)
+{
+	int j;
+
+	if (p->start < opt.from || p->start >= opt.to)
+		return;
+	n_label++;
+	fx_buf_puts(&ob, "{\"type\":\"label\",\"feeder_id\":");
+	fx_buf_jstr(&ob, fs->id, strlen(fs->id));
+	fx_buf_puts(&ob, ",\"slice_start\":");
+	fx_buf_time(&ob, p->start);
+	fx_buf_puts(&ob, ",\"slice_end\":");
+	fx_buf_time(&ob, p->end);
+	fx_buf_puts(&ob, ",\"horizon\":");
+	fx_buf_int(&ob, p->horizon);
+	fx_buf_puts(&ob, ",\"issued_at\":");
+	fx_buf_time(&ob, p->issued);
+	fx_buf_puts(&ob, ",\"state\":");
+	fx_buf_int(&ob, y);
+	put_levels(fs);
+	fx_buf_puts(&ob, ",\"x\":{");
+	for (j = 1; j < CL_NIN; j++) {
+		if (j > 1)
+			fx_buf_putc(&ob, ',');
+		fx_buf_jstr(&ob, cl_input_name[j], strlen(cl_input_name[j]));
+		fx_buf_putc(&ob, ':');
+		fx_buf_fixed(&ob, p->x[j], 6);
+	}
+	fx_buf_puts(&ob, "}}");
+	fx_writer_record(out, &ob);
+}
+
+/* An observed slice [start, end) with state y: the predicted slices it
+ * settles become training rows. */
+static void
+settle(struct feeder *fs, fx_time start, int y)
+{
+	size_t i, keep = 0;
+
+	for (i = 0; i < fs->npend; i++) {
+		struct pend *p = &fs->pend[i];
+
+		if (p->start == start) {
+			if (opt.mode == M_LABEL)
+				put_label(fs, p, y);
+			else
+				add_sample(p, y);
+		} else if (p->start > start)
+			fs->pend[keep++] = *p;
+		/* older: its slice was never observed (a gap) */
+	}
+	fs->npend = keep;
+}
+
+/* ---- records ---- */
+
+static void
+do_history(struct feeder *fs, jv rec, fx_time start, fx_time end)
+{
+	double mean, mx, p[CL_K] = { 0 };
+
+	if (fx_json_num(rec, "mean", &mean) != 1 || !isfinite(mean)) {
+		reject("mean: missing or not a number");
+		return;
+	}
+	if (fx_json_num(rec, "max", &mx) != 1 || !isfinite(mx))
+		mx = mean;
+	if (pass_derive) {
+		if (start >= opt.from && start < opt.train_to) {
+			if (fs->nhist == fs->hcap) {
+				fs->hcap = fs->hcap ? 2 * fs->hcap : 1024;
+				fs->hist = fx_xrealloc(fs->hist, fs->hcap *
+				    sizeof *fs->hist);
+			}
+			fs->hist[fs->nhist++] = (float)mean;
+		}
+		return;
+	}
+	if (!has_levels(fs))
+		return;
+	fs->has_now = 1;
+	fs->now_mean = mean;
+	fs->now_max = mx;
+	fs->now_end = end;
+	fs->now_state = level_state(fs, mean);
+	if (fs->spike > fs->now_state)
+		fs->now_state = fs->spike;
+	if (opt.mode != M_CLASSIFY) {
+		settle(fs, start, fs->now_state);
+		return;
+	}
+	p[fs->now_state] = 1;
+	put_state(fs, start, end, 0, 0, fs->now_state, p, NULL);
+	evaluate(fs, end);
+}
+
+static void
+do_predicted(struct feeder *fs, jv rec, fx_time start, fx_time end)
+{
+	cl_slice sl;
+	double x[CL_NIN], p[CL_K], step;
+	const char *iss = fx_json_str(rec, "issued_at"), *why;
+	fx_time issued;
+	int h, st;
+
+	if (fx_json_num(rec, "step", &step) != 1 || step != floor(step) ||
+	    step < 1 || step > MAXH) {
+		reject("step: not an integer 1 to %d", MAXH);
+		return;
+	}
+	if (iss == NULL || fx_time_parse_rfc3339(iss, strlen(iss), &issued,
+	    &why) != 0) {
+		reject("issued_at: missing or not an RFC 3339 time");
+		return;
+	}
+	memset(&sl, 0, sizeof sl);
+	if (fx_json_num(rec, "mean", &sl.p50) != 1 ||
+	    fx_json_num(rec, "lo80", &sl.lo80) != 1 ||
+	    fx_json_num(rec, "hi80", &sl.hi80) != 1 ||
+	    fx_json_num(rec, "hi95", &sl.hi95) != 1 || !isfinite(sl.p50) ||
+	    !isfinite(sl.lo80) || !isfinite(sl.hi80) || !isfinite(sl.hi95)) {
+		reject("a predicted features record needs numbers mean, lo80, "
+		    "hi80 and hi95");
+		return;
+	}
+	if (pass_derive || !has_levels(fs))
+		return;
+	h = (int)step;
+	sl.alert_kw = fs->alert_kw;
+	sl.critical_kw = fs->critical_kw;
+	sl.now_mean = fs->has_now ? fs->now_mean : sl.p50;
+	sl.now_max = fs->has_now ? fs->now_max : sl.p50;
+	sl.horizon = h;
+	sl.nsteps = (int)(3600000 / (end - start));
+	if (sl.nsteps < 1)
+		sl.nsteps = 1;
+	if (sl.nsteps > MAXH)
+		sl.nsteps = MAXH;
+	fx_json_num(rec, "tod_sin", &sl.tod_sin);
+	fx_json_num(rec, "tod_cos", &sl.tod_cos);
+	sl.has_temp = fx_json_num(rec, "temperature_c", &sl.temp_c) == 1 &&
+	    isfinite(sl.temp_c);
+	sl.spike = fs->spike;
+	cl_inputs(&sl, x);
+	if (opt.mode != M_CLASSIFY) {
+		struct pend *pp;
+
+		if (fs->npend == MAXPEND)
+			return;
+		if (fs->pend == NULL)
+			fs->pend = fx_xmalloc(MAXPEND * sizeof *fs->pend);
+		pp = &fs->pend[fs->npend++];
+		pp->start = start;
+		pp->end = end;
+		pp->issued = issued;
+		pp->horizon = h;
+		memcpy(pp->x, x, sizeof x);
+		return;
+	}
+	if (have_model && !opt.rules)
+		cl_probs(&model, x, p);
+	else
+		cl_rules(&sl, p);
+	st = cl_decide(have_model && !opt.rules ? &model : NULL, p);
+	if (issued != fs->pred_issued || h == 1) {
+		fs->pred_issued = issued;
+		fs->npred = 0;
+	}
+	if (h > fs->npred)
+		fs->npred = h;
+	fs->pred_state[h] = st;
+	memcpy(fs->pred_p[h], p, sizeof p);
+	fs->pred_start[h] = start;
+	fs->pred_end[h] = end;
+	put_state(fs, start, end, h, issued, st, p, x);
+	if (h >= sl.nsteps)
+		evaluate(fs, issued);
+}
+
+static void
+do_features(jv rec)
+{
+	const char *id = fx_json_str(rec, "feeder_id");
+	const char *seg = fx_json_str(rec, "segment");
+	const char *ws = fx_json_str(rec, "window_start");
+	const char *we = fx_json_str(rec, "window_end");
+	const char *why;
+	fx_time start, end;
+	struct feeder *fs;
+
+	if (id == NULL || *id == '\0') {
+		reject("feeder_id: missing, empty or not a string");
+		return;
+	}
+	if (ws == NULL || we == NULL ||
+	    fx_time_parse_rfc3339(ws, strlen(ws), &start, &why) != 0 ||
+	    fx_time_parse_rfc3339(we, strlen(we), &end, &why) != 0 ||
+	    end <= start) {
+		reject("window_start, window_end: want RFC 3339 times, start "
+		    "before end");
+		return;
+	}
+	fs = feeder_get(id, strlen(id));
+	if (seg != NULL && strcmp(seg, "history") == 0)
+		do_history(fs, rec, start, end);
+	else if (seg != NULL && strcmp(seg, "predicted") == 0)
+		do_predicted(fs, rec, start, end);
+	else
+		reject("segment: want \"history\" or \"predicted\"");
+}
+
+static void
+do_spike(jv rec)
+{
+	const char *id = fx_json_str(rec, "feeder_id");
+	const char *phase = fx_json_str(rec, "phase");
+	const char *sev = fx_json_str(rec, "severity");
+	struct feeder *fs;
+
+	if (id == NULL || *id == '\0' || phase == NULL) {
+		reject("spike: feeder_id or phase missing");
+		return;
+	}
+	fs = feeder_get(id, strlen(id));
+	if (strcmp(phase, "end") == 0)
+		fs->spike = 0;
+	else if (strcmp(phase, "start") == 0 && sev != NULL)
+		fs->spike = strcmp(sev, "critical") == 0 ? 2 :
+		    strcmp(sev, "alert") == 0 ? 1 : 0;
+}
+
+static void
+do_line(const fx_line *ln)
+{
+	char err[256];
+	const char *type;
+	size_t tlen;
+	unsigned long long rej = n_rej;
+	jv rec;
+
+	type = fx_record_peek_type(ln->text, ln->len, &tlen);
+	if (type != NULL &&
+	    !(tlen == 8 && memcmp(type, "features", 8) == 0) &&
+	    !(tlen == 5 && memcmp(type, "spike", 5) == 0)) {
+		pass(ln);
+		return;
+	}
+	rec = fx_json_parse_record(ln->text, ln->len, &type, err,
+	    sizeof err);
+	if (!jv_is_valid(rec)) {
+		jv_free(rec);
+		reject("%s", err);
+		return;
+	}
+	/* the record goes out before what it causes */
+	if (strcmp(type, "features") == 0 || strcmp(type, "spike") == 0) {
+		if (out != NULL && opt.mode == M_CLASSIFY)
+			fx_writer_pass(out, ln);
+		if (strcmp(type, "features") == 0)
+			do_features(rec);
+		else
+			do_spike(rec);
+		if (n_rej == rej)
+			n_pass++;
+	} else
+		pass(ln);
+	jv_free(rec);
+}
+
+static void
+run_input(const char *path)
+{
+	fx_reader *r = fx_reader_open(path, 0);
+	fx_line ln;
+	int rc;
+
+	if (r == NULL)
+		exit(FX_EXIT_FAIL);
+	if (out != NULL)
+		fx_reader_tie(r, out);
+	in_name = fx_reader_name(r);
+	while ((rc = fx_reader_next(r, &ln)) != FX_LINE_EOF) {
+		in_line = ln.lineno;
+		if (rc == FX_LINE_TOOLONG) {
+			n_in++;
+			reject("line too long");
+			continue;
+		}
+		if (ln.len == 0)
+			continue;
+		n_in++;
+		do_line(&ln);
+	}
+	fx_reader_close(r);
+}
+
+/* ---- --derive-levels ---- */
+
+static int
+cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+quantile(float *v, size_t n, double q)
+{
+	double pos = q * (double)(n - 1);
+	size_t i = (size_t)pos;
+
+	if (i + 1 >= n)
+		return v[n - 1];
+	return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
+}
+
+/* First pass: each feeder's levels from its observed slices' means. */
+static void
+derive_levels(int argc, char **argv)
+{
+	size_t f;
+	int i;
+
+	pass_derive = 1;
+	for (i = 0; i < argc; i++)
+		run_input(argv[i]);
+	pass_derive = 0;
+	n_in = n_pass = n_rej = 0;
+	for (f = 0; f < fx_feeders_count(feeders); f++) {
+		struct feeder *fs = fx_feeders_state(feeders, f);
+
+		if (fs->nhist < 96) {
+			fx_warn("feeder '%s': %zu observed slices before "
+			    "--train-to: too few to derive levels",
+			    quote(fs->id, strlen(fs->id)), fs->nhist);
+			continue;
+		}
+		qsort(fs->hist, fs->nhist, sizeof *fs->hist, cmp_float);
+		fs->alert_kw = quantile(fs->hist, fs->nhist, opt.q_alert);
+		fs->critical_kw = quantile(fs->hist, fs->nhist, opt.q_critical);
+		if (fs->critical_kw <= fs->alert_kw)
+			fs->critical_kw = nextafter(fs->alert_kw, INFINITY);
+		fs->levels = 1;
+		fs->levels_from = "derived";
+		free(fs->hist);
+		fs->hist = NULL;
+		fs->nhist = fs->hcap = 0;
+	}
+}
+
+/* ---- train ---- */
+
+static void
+confusion(const cl_model *m, const struct sampleset *ss, int64_t cm[3][3])
+{
+	size_t i;
+	int j;
+
+	memset(cm, 0, 9 * sizeof cm[0][0]);
+	for (i = 0; i < ss->n; i++) {
+		double x[CL_NIN], p[CL_K];
+
+		for (j = 0; j < CL_NIN; j++)
+			x[j] = ss->s[i].x[j];
+		cl_probs(m, x, p);
+		cm[ss->s[i].y][cl_decide(m, p)] += ss->s[i].y == 0 ?
+		    1 : 1;
+	}
+}
+
+static void
+put_metrics(const struct sampleset *ss, const cl_model *m)
+{
+	int64_t cm[3][3];
+	double w0 = ss->n0 > 0 ? (double)ss->seen0 / (double)ss->n0 : 1;
+	int a, b;
+
+	confusion(m, ss, cm);
+	fx_buf_puts(&ob, "{\"samples\":[");
+	for (a = 0; a < 3; a++) {
+		if (a)
+			fx_buf_putc(&ob, ',');
+		fx_buf_int(&ob, ss->count[a]);
+	}
+	/* class-0 rows stand for w0 samples each */
+	fx_buf_puts(&ob, "],\"confusion\":[");
+	for (a = 0; a < 3; a++) {
+		fx_buf_puts(&ob, a ? ",[" : "[");
+		for (b = 0; b < 3; b++) {
+			if (b)
+				fx_buf_putc(&ob, ',');
+			fx_buf_int(&ob, a == 0 ? (int64_t)llround((double)cm[a][b] *
+			    w0) : cm[a][b]);
+		}
+		fx_buf_putc(&ob, ']');
+	}
+	fx_buf_puts(&ob, "],\"recall\":[");
+	for (a = 0; a < 3; a++) {
+		double row = 0;
+
+		for (b = 0; b < 3; b++)
+			row += (double)cm[a][b];
+		if (a)
+			fx_buf_putc(&ob, ',');
+		if (row > 0)
+			fx_buf_fixed(&ob, (double)cm[a][a] / row, 4);
+		else
+			fx_buf_puts(&ob, "null");
+	}
+	fx_buf_puts(&ob, "],\"precision\":[");
+	for (b = 0; b < 3; b++) {
+		double col = 0;
+
+		for (a = 0; a < 3; a++)
+			col += (double)cm[a][b] * (a == 0 ? w0 : 1);
+		if (b)
+			fx_buf_putc(&ob, ',');
+		if (col > 0)
+			fx_buf_fixed(&ob, (double)cm[b][b] * (b == 0 ? w0 : 1) /
+			    col, 4);
+		else
+			fx_buf_puts(&ob, "null");
+	}
+	fx_buf_puts(&ob, "]}");
+}
+
+static void
+train(void)
+{
+	struct sampleset *tr = &sets[0];
+	cl_train_opts o = { opt.l2, 1, 50, opt.verbose };
+	char ts[FX_TIME_MAX_TEXT];
+	size_t i, f;
+	int it;
+	FILE *fp;
+	double w0 = tr->n0 > 0 ? (double)tr->seen0 / (double)tr->n0 : 1;
+
+	for (i = 0; i < tr->n; i++)
+		tr->s[i].w = tr->s[i].y == 0 ? (float)w0 : 1;
+	if (tr->count[2] == 0)
+		fx_warn("train: no Critical slices in the training period");
+	it = cl_train(&model, tr->s, tr->n, &o);
+	if (it < 0)
+		exit(FX_EXIT_FAIL);
+	model.t_alert = 0.5;
+	model.t_critical = 0.5;
+	fx_time_format(wall_now(), ts);
+	snprintf(model.version, sizeof model.version, "lr-%.4s%.2s%.2s-%zu",
+	    ts, ts + 5, ts + 8, tr->n);
+	fx_buf_puts(&ob, "{\"format\":\"fluxeon-classify-model\","
+	    "\"model_version\":");
+	fx_buf_jstr(&ob, model.version, strlen(model.version));
+	fx_buf_puts(&ob, ",\"created\":\"");
+	fx_buf_puts(&ob, ts);
+	fx_buf_puts(&ob, "\",\"kind\":\"multinomial logistic regression\",");
+	cl_model_put(&model, &ob);
+	fx_buf_puts(&ob, ",\"iterations\":");
+	fx_buf_int(&ob, it);
+	fx_buf_puts(&ob, ",\"training\":{\"from\":");
+	if (opt.from == INT64_MIN)
+		fx_buf_puts(&ob, "null");
+	else
+		fx_buf_time(&ob, opt.from);
+	fx_buf_puts(&ob, ",\"to\":");
+	if (opt.train_to == INT64_MAX)
+		fx_buf_puts(&ob, "null");
+	else
+		fx_buf_time(&ob, opt.train_to);
+	fx_buf_puts(&ob, ",\"class0_kept\":");
+	fx_buf_int(&ob, (int64_t)tr->n0);
+	fx_buf_puts(&ob, ",\"metrics\":");
+	put_metrics(tr, &model);
+	fx_buf_puts(&ob, "},\"heldout\":");
+	if (sets[1].n > 0) {
+		fx_buf_puts(&ob, "{\"from\":");
+		fx_buf_time(&ob, opt.train_to);
+		fx_buf_puts(&ob, ",\"to\":");
+		if (opt.to == INT64_MAX)
+			fx_buf_puts(&ob, "null");
+		else
+			fx_buf_time(&ob, opt.to);
+		fx_buf_puts(&ob, ",\"metrics\":");
+		put_metrics(&sets[1], &model);
+		fx_buf_putc(&ob, '}');
+	} else
+		fx_buf_puts(&ob, "null");
+	fx_buf_puts(&ob, ",\"feeders\":{");
+	for (f = 0; f < fx_feeders_count(feeders); f++) {
+		struct feeder *fs = fx_feeders_state(feeders, f);
+
+		if (fs->levels <= 0)
+			continue;
+		if (ob.data[ob.len - 1] != '{')
+			fx_buf_putc(&ob, ',');
+		fx_buf_jstr(&ob, fs->id, strlen(fs->id));
+		fx_buf_puts(&ob, ":{\"alert_kw\":");
+		fx_buf_num(&ob, fs->alert_kw);
+		fx_buf_puts(&ob, ",\"critical_kw\":");
+		fx_buf_num(&ob, fs->critical_kw);
+		fx_buf_puts(&ob, ",\"levels_from\":");
+		fx_buf_jstr(&ob, fs->levels_from, strlen(fs->levels_from));
+		fx_buf_putc(&ob, '}');
+	}
+	fx_buf_puts(&ob, "}}\n");
+	if ((fp = fopen(opt.out_path, "w")) == NULL ||
+	    fwrite(ob.data, 1, ob.len, fp) != ob.len || fclose(fp) != 0) {
+		fx_error("%s: %s", opt.out_path, strerror(errno));
+		exit(FX_EXIT_FAIL);
+	}
+	if (!opt.quiet)
+		fprintf(stderr, "%s: train: %zu samples (%lld normal, %lld "
+		    "alert, %lld critical; normal kept 1 in %.3g), %d "
+		    "iterations; held out %zu; wrote %s\n", PROG, tr->n,
+		    (long long)tr->count[0], (long long)tr->count[1],
+		    (long long)tr->count[2], w0, it, sets[1].n, opt.out_path);
+	fx_buf_free(&ob);
+}
+
+/* ---- options ---- */
+
+enum { O_DERIVE = 256, O_ERRORS_INLINE, O_FROM, O_HOLD, O_L2, O_LIMIT,
+	O_MAX_SAMPLES, O_NO_SLICES, O_RULES, O_STRICT, O_TO, O_TRAIN_TO };
+
+static void
+parse_time(const char *what, const char *s, fx_time *t)
+{
+	const char *why;
+	int zoned;
+
+	if (fx_time_parse(s, strlen(s), t, &zoned, &why) != 0) {
+		fx_error("%s: %s '%s'", what, why, quote(s, strlen(s)));
+		exit(FX_EXIT_USAGE);
+	}
+}
+
+static double
+parse_number(const char *what, const char *s, double lo, double hi)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= lo && v <= hi)) {
+		fx_error("%s: want a number from %g to %g, not '%s'", what, lo,
+		    hi, quote(s, strlen(s)));
+		exit(FX_EXIT_USAGE);
+	}
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "derive-levels", required_argument, NULL, O_DERIVE },
+		{ "errors-inline", no_argument, NULL, O_ERRORS_INLINE },
+		{ "from", required_argument, NULL, O_FROM },
+		{ "hold", required_argument, NULL, O_HOLD },
+		{ "l2", required_argument, NULL, O_L2 },
+		{ "limit", required_argument, NULL, O_LIMIT },
+		{ "max-samples", required_argument, NULL, O_MAX_SAMPLES },
+		{ "no-slices", no_argument, NULL, O_NO_SLICES },
+		{ "rules", no_argument, NULL, O_RULES },
+		{ "strict", no_argument, NULL, O_STRICT },
+		{ "to", required_argument, NULL, O_TO },
+		{ "train-to", required_argument, NULL, O_TRAIN_TO },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *cfg = NULL;
+	char err[512], *comma;
+	int ch, i, status = FX_EXIT_OK;
+
+	fx_err_init(PROG);
+	gsl_set_error_handler_off();
+	opt.from = opt.train_to = INT64_MIN;
+	opt.to = INT64_MAX;
+	opt.train_to = INT64_MAX;
+	opt.hold_ms = 30 * 60000;
+	opt.l2 = 1e-4;
+	opt.max_samples = 2000000;
+	if (argc > 1 && strcmp(argv[1], "label") == 0) {
+		opt.mode = M_LABEL;
+		argv++;
+		argc--;
+	} else if (argc > 1 && strcmp(argv[1], "train") == 0) {
+		opt.mode = M_TRAIN;
+		argv++;
+		argc--;
+	}
+	while ((ch = getopt_long(argc, argv, "c:hm:o:qv", longopts,
+	    NULL)) != -1)
+		switch (ch) {
+		case 'c': cfg = optarg; break;
+		case 'h': usage(FX_EXIT_OK); break;
+		case 'm': opt.model_path = optarg; break;
+		case 'o': opt.out_path = optarg; break;
+		case 'q': opt.quiet = 1; break;
+		case 'v': opt.verbose = 1; break;
+		case O_DERIVE:
+			opt.derive = 1;
+			opt.q_alert = strtod(optarg, &comma);
+			if (*comma != ',' ||
+			    sscanf(comma + 1, "%lf", &opt.q_critical) != 1 ||
+			    !(opt.q_alert > 0 && opt.q_alert < opt.q_critical &&
+			    opt.q_critical < 1)) {
+				fx_error("--derive-levels: want two quantiles "
+				    "0 < alert < critical < 1, e.g. 0.95,0.99, "
+				    "not '%s'", quote(optarg, strlen(optarg)));
+				exit(FX_EXIT_USAGE);
+			}
+			break;
+		case O_ERRORS_INLINE: opt.errors_inline = 1; break;
+		case O_FROM: parse_time("--from", optarg, &opt.from); break;
+		case O_HOLD:
+			if (fx_duration_parse(optarg, &opt.hold_ms) != 0) {
+				fx_error("--hold: not a duration > 0 '%s'",
+				    quote(optarg, strlen(optarg)));
+				exit(FX_EXIT_USAGE);
+			}
+			break;
+		case O_L2: opt.l2 = parse_number("--l2", optarg, 0, 1e6); break;
+		case O_LIMIT:
+			opt.limit = parse_number("--limit", optarg, 1e-9, 1e15);
+			break;
+		case O_MAX_SAMPLES:
+			opt.max_samples = (long)parse_number("--max-samples",
+			    optarg, 100, 1e9);
+			break;
+		case O_NO_SLICES: opt.no_slices = 1; break;
+		case O_RULES: opt.rules = 1; break;
+		case O_STRICT: opt.strict = 1; break;
+		case O_TO: parse_time("--to", optarg, &opt.to); break;
+		case O_TRAIN_TO:
+			parse_time("--train-to", optarg, &opt.train_to);
+			break;
+		default: usage(FX_EXIT_USAGE);
+		}
+	argc -= optind;
+	argv += optind;
+	if (opt.mode == M_TRAIN && opt.out_path == NULL) {
+		fx_error("train: -o model.json is required");
+		usage(FX_EXIT_USAGE);
+	}
+	if (opt.derive && (opt.mode == M_CLASSIFY || argc == 0)) {
+		fx_error("--derive-levels: only with label or train, on files "
+		    "(they are read twice)");
+		exit(FX_EXIT_USAGE);
+	}
+	if (opt.derive && opt.train_to == INT64_MAX && opt.to == INT64_MAX) {
+		fx_error("--derive-levels: give --train-to (or --to): the "
+		    "levels come from the slices before it");
+		exit(FX_EXIT_USAGE);
+	}
+	if (opt.derive && opt.train_to == INT64_MAX)
+		opt.train_to = opt.to;
+	if ((config = fx_config_load(cfg, err, sizeof err)) == NULL) {
+		fx_error("%s", err);
+		exit(FX_EXIT_USAGE);
+	}
+	if (opt.model_path != NULL) {
+		if (cl_model_load(&model, opt.model_path, err,
+		    sizeof err) != 0) {
+			fx_error("%s", err);
+			exit(FX_EXIT_USAGE);
+		}
+		have_model = 1;
+	}
+	rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(rng, 1);
+	if (opt.mode != M_TRAIN)
+		out = fx_writer_new(1, 0);
+	feeders = fx_feeders_new(sizeof(struct feeder), free_feeder);
+	if (opt.derive)
+		derive_levels(argc, argv);
+	for (i = 0; i < (argc ? argc : 1); i++)
+		run_input(argc ? argv[i] : "-");
+	finish_output();
+	if (n_in != n_pass + n_rej) {
+		fx_error("internal error: %llu records in, %llu accounted for",
+		    n_in, n_pass + n_rej);
+		status = FX_EXIT_FAIL;
+	}
+	if (!opt.quiet)
+		fprintf(stderr, "%s: %llu records in: %llu passed, %llu "
+		    "rejected; %llu states, %llu state changes, %llu labels\n",
+		    PROG, n_in, n_pass, n_rej, n_state, n_change,
+		    opt.mode == M_TRAIN ? (unsigned long long)(sets[0].n +
+		    sets[1].n) : n_label);
+	if (opt.mode == M_TRAIN)
+		train();
+	fx_feeders_free(feeders);
+	fx_config_free(config);
+	gsl_rng_free(rng);
+	jv_free(model.doc);
+	fx_buf_free(&ob);
+	free(sets[0].s);
+	free(sets[1].s);
+	return status;
+}
