@@ -347,7 +347,6 @@ cl_model_put(const cl_model *m, fx_buf *b)
 	fx_buf_puts(b, "],\"classes\":[\"normal\",\"alert\",\"critical\"],"
 	    "\"scaler\":{");
 	put_array(b, "mean", m->mean, CL_NIN);
-	fx_buf_putc(b, ',');
 	put_array(b, "sd", m->sd, CL_NIN);
 	fx_buf_puts(b, "},\"coef\":[");
 	for (k = 0; k < CL_K; k++) {
@@ -367,7 +366,6 @@ cl_model_put(const cl_model *m, fx_buf *b)
 	fx_buf_num(b, m->t_critical);
 	fx_buf_puts(b, "},\"l2\":");
 	fx_buf_num(b, m->l2);
-	fx_buf_putc(b, ',');
 	put_array(b, "class_weights", m->class_weight, CL_K);
 	fx_buf_puts(b, ",\"training_samples\":[");
 	for (k = 0; k < CL_K; k++) {
