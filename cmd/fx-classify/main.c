@@ -90,7 +90,7 @@ static struct {
 	int derive;
 	fx_time from, to, train_to;	/* INT64_MIN/MAX when unset */
 	int64_t hold_ms;
-	double l2;
+	double l2, precision;
 	long max_samples;
 	int rules, strict, quiet, verbose, errors_inline, no_slices;
 } opt;
@@ -126,7 +126,8 @@ usage(int st)
 "                   [--derive-levels p_alert,p_critical] [--from time] [--to time] file ...\n"
 "       fx-classify train -o model.json [-c config] [--limit kw]\n"
 "                   [--derive-levels p_alert,p_critical] [--from time] [--to time]\n"
-"                   [--train-to time] [--l2 x] [--max-samples n] file ...\n");
+"                   [--train-to time] [--l2 x] [--max-samples n]\n"
+"                   [--precision p] file ...\n");
 	exit(st);
 }
 
@@ -935,6 +936,76 @@ put_metrics(const struct sampleset *ss, const cl_model *m)
 	fx_buf_puts(&ob, "]}");
 }
 
+/*
+ * The decision thresholds, on the training samples: for Critical the
+ * lowest probability threshold whose precision reaches --precision (the
+ * most recall for that precision), else the one with the best F1; for
+ * Alert-or-worse the best F1.  Normal samples count w0 times each.
+ */
+static void
+tune(const struct sampleset *ss, double w0)
+{
+	double *p1 = fx_xmalloc(ss->n * sizeof *p1);
+	double *p2 = fx_xmalloc(ss->n * sizeof *p2);
+	double best_f1 = -1, best_t = 0.5, f1_a = -1;
+	size_t i;
+	int t, j;
+
+	for (i = 0; i < ss->n; i++) {
+		double x[CL_NIN], p[CL_K];
+
+		for (j = 0; j < CL_NIN; j++)
+			x[j] = ss->s[i].x[j];
+		cl_probs(&model, x, p);
+		p1[i] = p[1] + p[2];
+		p2[i] = p[2];
+	}
+	model.t_critical = -1;
+	for (t = 1; t < 100; t++) {
+		double th = t / 100.0, tp = 0, fp = 0, fn = 0, prec, rec, f1;
+
+		for (i = 0; i < ss->n; i++) {
+			double w = ss->s[i].y == 0 ? w0 : 1;
+			int pos = p2[i] >= th, act = ss->s[i].y == 2;
+
+			tp += w * (pos && act);
+			fp += w * (pos && !act);
+			fn += w * (!pos && act);
+		}
+		prec = tp + fp > 0 ? tp / (tp + fp) : 0;
+		rec = tp + fn > 0 ? tp / (tp + fn) : 0;
+		f1 = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0;
+		if (model.t_critical < 0 && prec >= opt.precision && tp > 0)
+			model.t_critical = th;
+		if (f1 > best_f1) {
+			best_f1 = f1;
+			best_t = th;
+		}
+	}
+	if (model.t_critical < 0)
+		model.t_critical = best_t;
+	model.t_alert = 0.5;
+	for (t = 1; t < 100; t++) {
+		double th = t / 100.0, tp = 0, fp = 0, fn = 0, f1;
+
+		for (i = 0; i < ss->n; i++) {
+			double w = ss->s[i].y == 0 ? w0 : 1;
+			int pos = p1[i] >= th, act = ss->s[i].y >= 1;
+
+			tp += w * (pos && act);
+			fp += w * (pos && !act);
+			fn += w * (!pos && act);
+		}
+		f1 = tp > 0 ? 2 * tp / (2 * tp + fp + fn) : 0;
+		if (f1 > f1_a) {
+			f1_a = f1;
+			model.t_alert = th;
+		}
+	}
+	free(p1);
+	free(p2);
+}
+
 static void
 train(void)
 {
@@ -953,8 +1024,7 @@ train(void)
 	it = cl_train(&model, tr->s, tr->n, &o);
 	if (it < 0)
 		exit(FX_EXIT_FAIL);
-	model.t_alert = 0.5;
-	model.t_critical = 0.5;
+	tune(tr, w0);
 	fx_time_format(wall_now(), ts);
 	snprintf(model.version, sizeof model.version, "lr-%.4s%.2s%.2s-%zu",
 	    ts, ts + 5, ts + 8, tr->n);
@@ -1030,7 +1100,7 @@ train(void)
 /* ---- options ---- */
 
 enum { O_DERIVE = 256, O_ERRORS_INLINE, O_FROM, O_HOLD, O_L2, O_LIMIT,
-	O_MAX_SAMPLES, O_NO_SLICES, O_RULES, O_STRICT, O_TO, O_TRAIN_TO };
+	O_MAX_SAMPLES, O_NO_SLICES, O_PRECISION, O_RULES, O_STRICT, O_TO, O_TRAIN_TO };
 
 static void
 parse_time(const char *what, const char *s, fx_time *t)
@@ -1072,6 +1142,7 @@ main(int argc, char **argv)
 		{ "limit", required_argument, NULL, O_LIMIT },
 		{ "max-samples", required_argument, NULL, O_MAX_SAMPLES },
 		{ "no-slices", no_argument, NULL, O_NO_SLICES },
+		{ "precision", required_argument, NULL, O_PRECISION },
 		{ "rules", no_argument, NULL, O_RULES },
 		{ "strict", no_argument, NULL, O_STRICT },
 		{ "to", required_argument, NULL, O_TO },
@@ -1090,6 +1161,7 @@ main(int argc, char **argv)
 	opt.hold_ms = 30 * 60000;
 	opt.l2 = 1e-4;
 	opt.max_samples = 2000000;
+	opt.precision = 0.7;
 	if (argc > 1 && strcmp(argv[1], "label") == 0) {
 		opt.mode = M_LABEL;
 		argv++;
@@ -1139,6 +1211,10 @@ main(int argc, char **argv)
 			    optarg, 100, 1e9);
 			break;
 		case O_NO_SLICES: opt.no_slices = 1; break;
+		case O_PRECISION:
+			opt.precision = parse_number("--precision", optarg, 0.01,
+			    1);
+			break;
 		case O_RULES: opt.rules = 1; break;
 		case O_STRICT: opt.strict = 1; break;
 		case O_TO: parse_time("--to", optarg, &opt.to); break;

@@ -1,7 +1,7 @@
 /*
  * eval.h - fx-eval's parts: the record loop, per-feeder actuals and the
- * result rows (main.c), and one scorer per kind of prediction
- * (forecast.c; a state scorer can sit beside it).
+ * result rows (main.c), and one scorer per kind of prediction: forecast.c
+ * for forecast steps, state.c for fx-classify's states and state changes.
  *
  * main.c reads the stream, keeps each feeder's recent readings in a ring
  * of minute buckets (the actuals a scorer asks for), and hands each record
@@ -33,9 +33,12 @@
 /* ---- options (main.c) ---- */
 
 struct ev_opts {
-	fx_time from, to;	/* forecasts issued in [from, to) */
+	fx_time from, to;	/* forecasts issued in [from, to); predicted
+				 * slices starting, episodes with an onset,
+				 * escalations at a time in it */
 	int has_from, has_to;
 	int64_t season_ms;	/* seasonal period of the MASE scale */
+	int64_t alarm_ms;	/* --alarm-window */
 	int table;		/* --format table */
 	int no_feeders;		/* only the all-feeder groups */
 	int quiet, strict;
@@ -76,6 +79,41 @@ struct fc_feeder {
 	long npairs;
 };
 
+/* A predicted slice waiting for its observed slice (state.c). */
+struct st_pend;
+
+/* An observed slice (state.c). */
+struct st_obs {
+	fx_time start, end;
+	int state;
+};
+
+/* A run of consecutive observed slices at or above a state (state.c). */
+struct st_episode {
+	fx_time onset, end;
+};
+
+/* Observed slices a feeder remembers, for predictions that come after
+ * the slice they predict was observed. */
+#define ST_RECENT 16
+
+/* state.c's state of one feeder. */
+struct st_feeder {
+	struct st_pend *pend;	/* sorted by slice start; [head, n) live */
+	size_t head, n, cap;
+	struct st_obs recent[ST_RECENT];	/* ring of observed slices */
+	unsigned nrecent, next;
+	int has_obs;
+	fx_time obs_start, obs_end;	/* the latest observed slice */
+	/* episodes: [0] state >= 1, [1] state 2; the last one is still
+	 * open when open[] is set */
+	struct st_episode *ep[2];
+	size_t nep[2], capep[2];
+	int open[2];
+	fx_time span;		/* length of its observed slices in
+				 * --from/--to, ms */
+};
+
 struct ev_feeder {
 	const char *id;		/* NUL-terminated, owned by the table */
 	size_t idx;		/* order of first appearance, 0 first */
@@ -87,6 +125,7 @@ struct ev_feeder {
 	int64_t lost;		/* latest minute with readings evicted;
 				 * INT64_MIN: none */
 	struct fc_feeder fc;
+	struct st_feeder st;
 };
 
 /* The feeder with this id, created on first use.  Borrowed. */
@@ -116,7 +155,8 @@ int64_t ev_floor_div(int64_t a, int64_t b);
  * A row is a result group: for --format ndjson one "eval" record with
  * the values as keys in the order added; for --format table one line,
  * with the values that have a column heading.  Consecutive rows with the
- * same headings share one table.  head NULL: not in the table.
+ * same headings share one table.  head NULL: not in the table; key NULL:
+ * not in the record.
  */
 void ev_row_begin(void);
 void ev_row_str(const char *key, const char *head, const char *s);
@@ -126,6 +166,8 @@ void ev_row_int(const char *key, const char *head, int64_t v);
 void ev_row_num(const char *key, const char *head, double x, int dec);
 void ev_row_null(const char *key, const char *head);
 void ev_row_time(const char *key, const char *head, fx_time t);
+/* A JSON value written as it is (the record only, never the table). */
+void ev_row_json(const char *key, const char *json, size_t len);
 void ev_row_end(void);
 
 /* ---- the forecast scorer (forecast.c) ---- */
@@ -149,5 +191,28 @@ void fc_finish(void);
 void fc_output(void);
 void fc_free_feeder(struct fc_feeder *ff);
 void fc_free(void);
+
+/* ---- the state scorer (state.c) ---- */
+
+struct st_stats {
+	unsigned long long observed, predicted, changes;
+	unsigned long long outside;	/* predicted slices outside
+					 * --from/--to */
+	unsigned long long scored, unmatched, unresolved;
+	unsigned long long obs_old;	/* observed slices not after the
+					 * feeder's latest */
+};
+
+extern struct st_stats st_stats;
+
+/* A state record / a state_change record: 0, or -1 with a reason. */
+int st_state(jv rec, char *err, size_t errlen);
+int st_change(jv rec, char *err, size_t errlen);
+/* End of input: the predicted slices still waiting are unresolved. */
+void st_finish(void);
+/* Writes the result rows: the slice groups, then the event groups. */
+void st_output(void);
+void st_free_feeder(struct st_feeder *sf);
+void st_free(void);
 
 #endif

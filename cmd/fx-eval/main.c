@@ -1,15 +1,18 @@
 /*
- * fx-eval - scores predictions against what happened (SRS R11-R15).
+ * fx-eval - scores predictions against what happened (SRS R11-R15,
+ * R21-R26).
  *
  * Reads the record stream and writes only its results.  Each feeder's
  * `reading` records are kept for a few hours in minute buckets; each step
  * of a `forecast` record waits until a reading of its feeder at or after
  * the step's end arrives, and is then scored against the mean of the
- * readings in the step (forecast.c).  At the end of the input every group
- * - model, feeder and horizon step, with all steps and all feeders as
- * groups too - is written as an `eval` record, or as a line of a table
- * for people with --format table.  Other record types are counted and
- * ignored.
+ * readings in the step (forecast.c).  Each predicted `state` slice waits
+ * for the observed state of the same slice, and the `state_change`
+ * timeline is scored against the episodes of observed Critical (and
+ * Alert) slices (state.c).  At the end of the input every group - model,
+ * feeder and horizon, with all horizons and all feeders as groups too -
+ * is written as an `eval` record, or as a line of a table for people
+ * with --format table.  Other record types are counted and ignored.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,16 +41,16 @@ static fx_buf ob = FX_BUF_INIT;
 static fx_feeders *feeders;
 static const char *in_name;
 static long in_line;
-static unsigned long long n_in, n_read, n_fc, n_other, n_rej, n_late,
-    n_rows;
+static unsigned long long n_in, n_read, n_fc, n_state, n_change, n_other,
+    n_rej, n_late, n_rows;
 
 static void
 usage(int st)
 {
 	fprintf(st ? stderr : stdout,
-"usage: fx-eval [-hqV] [-o file] [--format ndjson | table] [--from time]\n"
-"               [--no-feeders] [--season duration] [--strict] [--to time]\n"
-"               [file ...]\n");
+"usage: fx-eval [-hqV] [-o file] [--alarm-window duration]\n"
+"               [--format ndjson | table] [--from time] [--no-feeders]\n"
+"               [--season duration] [--strict] [--to time] [file ...]\n");
 	exit(st);
 }
 
@@ -104,6 +107,7 @@ free_feeder(void *p)
 
 	free(f->ring);
 	fc_free_feeder(&f->fc);
+	st_free_feeder(&f->st);
 }
 
 struct ev_feeder *
@@ -268,8 +272,10 @@ void
 ev_row_str(const char *key, const char *head, const char *s)
 {
 	if (!ev_opt.table) {
-		fx_buf_jkey(&ob, key);
-		fx_buf_jstr(&ob, s, strlen(s));
+		if (key != NULL) {
+			fx_buf_jkey(&ob, key);
+			fx_buf_jstr(&ob, s, strlen(s));
+		}
 	} else if (head != NULL)
 		add_cell(head, CELL_STR)->s = fx_xstrdup(*s ? s : "-");
 }
@@ -280,8 +286,10 @@ ev_row_int(const char *key, const char *head, int64_t v)
 	char tmp[32];
 
 	if (!ev_opt.table) {
-		fx_buf_jkey(&ob, key);
-		fx_buf_int(&ob, v);
+		if (key != NULL) {
+			fx_buf_jkey(&ob, key);
+			fx_buf_int(&ob, v);
+		}
 	} else if (head != NULL) {
 		struct cell *c = add_cell(head, CELL_NUM);
 
@@ -296,8 +304,10 @@ void
 ev_row_num(const char *key, const char *head, double x, int dec)
 {
 	if (!ev_opt.table) {
-		fx_buf_jkey(&ob, key);
-		fx_buf_num(&ob, x);	/* null when not finite */
+		if (key != NULL) {
+			fx_buf_jkey(&ob, key);
+			fx_buf_num(&ob, x);	/* null when not finite */
+		}
 	} else if (head != NULL) {
 		struct cell *c = add_cell(head, isfinite(x) ? CELL_NUM :
 		    CELL_NULL);
@@ -319,11 +329,22 @@ ev_row_time(const char *key, const char *head, fx_time t)
 	char tmp[FX_TIME_MAX_TEXT];
 
 	if (!ev_opt.table) {
-		fx_buf_jkey(&ob, key);
-		fx_buf_time(&ob, t);
+		if (key != NULL) {
+			fx_buf_jkey(&ob, key);
+			fx_buf_time(&ob, t);
+		}
 	} else if (head != NULL) {
 		fx_time_format(t, tmp);
 		add_cell(head, CELL_STR)->s = fx_xstrdup(tmp);
+	}
+}
+
+void
+ev_row_json(const char *key, const char *json, size_t len)
+{
+	if (!ev_opt.table && key != NULL) {
+		fx_buf_jkey(&ob, key);
+		fx_buf_put(&ob, json, len);
 	}
 }
 
@@ -510,6 +531,15 @@ do_reading(const fx_line *ln)
 	f->has_last = 1;
 }
 
+/* The record types read besides readings. */
+static int
+scored_type(const char *type, size_t tlen)
+{
+	return (tlen == 8 && memcmp(type, "forecast", 8) == 0) ||
+	    (tlen == 5 && memcmp(type, "state", 5) == 0) ||
+	    (tlen == 12 && memcmp(type, "state_change", 12) == 0);
+}
+
 static void
 do_line(const fx_line *ln)
 {
@@ -523,7 +553,7 @@ do_line(const fx_line *ln)
 		do_reading(ln);
 		return;
 	}
-	if (type != NULL && !(tlen == 8 && memcmp(type, "forecast", 8) == 0)) {
+	if (type != NULL && !scored_type(type, tlen)) {
 		n_other++;
 		return;
 	}
@@ -541,6 +571,16 @@ do_line(const fx_line *ln)
 			ev_reject("%s", err);
 		else
 			n_fc++;
+	} else if (strcmp(type, "state") == 0) {
+		if (st_state(rec, err, sizeof err) != 0)
+			ev_reject("%s", err);
+		else
+			n_state++;
+	} else if (strcmp(type, "state_change") == 0) {
+		if (st_change(rec, err, sizeof err) != 0)
+			ev_reject("%s", err);
+		else
+			n_change++;
 	} else
 		n_other++;
 	jv_free(rec);
@@ -573,7 +613,8 @@ run_input(const char *path)
 
 /* ---- options ---- */
 
-enum { O_FORMAT = 256, O_FROM, O_NO_FEEDERS, O_SEASON, O_STRICT, O_TO };
+enum { O_ALARM_WINDOW = 256, O_FORMAT, O_FROM, O_NO_FEEDERS, O_SEASON,
+	O_STRICT, O_TO };
 
 static fx_time
 parse_time(const char *what, const char *s)
@@ -589,21 +630,35 @@ parse_time(const char *what, const char *s)
 	return t;	/* without a zone: UTC */
 }
 
+/* The summary line; its state parts only when there were states. */
 static void
 summary(void)
 {
+	char st[160] = "", sl[200] = "";
+
+	if (n_state + n_change > 0) {
+		snprintf(st, sizeof st, ", %llu states (%llu predicted "
+		    "outside --from/--to), %llu state changes", n_state,
+		    st_stats.outside, n_change);
+		snprintf(sl, sizeof sl, "; %llu predicted slices: %llu "
+		    "scored, %llu unmatched, %llu unresolved",
+		    st_stats.predicted, st_stats.scored, st_stats.unmatched,
+		    st_stats.unresolved);
+	}
 	fprintf(stderr, "%s: %llu records in: %llu forecasts (%llu outside "
-	    "--from/--to), %llu readings (%llu late), %llu other, %llu "
+	    "--from/--to), %llu readings (%llu late)%s, %llu other, %llu "
 	    "rejected; %llu steps: %llu scored, %llu missing, %llu "
-	    "unresolved; %llu results\n", PROG, n_in, n_fc, fc_stats.outside,
-	    n_read, n_late, n_other, n_rej, fc_stats.steps, fc_stats.scored,
-	    fc_stats.missing, fc_stats.unresolved, n_rows);
+	    "unresolved%s; %llu results\n", PROG, n_in, n_fc,
+	    fc_stats.outside, n_read, n_late, st, n_other, n_rej,
+	    fc_stats.steps, fc_stats.scored, fc_stats.missing,
+	    fc_stats.unresolved, sl, n_rows);
 }
 
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "alarm-window", required_argument, NULL, O_ALARM_WINDOW },
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "from", required_argument, NULL, O_FROM },
 		{ "help", no_argument, NULL, 'h' },
@@ -619,6 +674,7 @@ main(int argc, char **argv)
 
 	fx_err_init(PROG);
 	ev_opt.season_ms = FX_MS_PER_DAY;
+	ev_opt.alarm_ms = 3600000;
 	while ((ch = getopt_long(argc, argv, "hqVo:", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'h': usage(FX_EXIT_OK); break;
@@ -627,6 +683,15 @@ main(int argc, char **argv)
 		case 'V':
 			printf("%s (FLUXEON) %s\n", PROG, EV_VERSION);
 			exit(FX_EXIT_OK);
+		case O_ALARM_WINDOW:
+			if (fx_duration_parse(optarg, &ev_opt.alarm_ms) != 0 ||
+			    ev_opt.alarm_ms > 366 * FX_MS_PER_DAY) {
+				fx_error("--alarm-window: want a duration up "
+				    "to a year, such as 1h or 30m, not '%s'",
+				    ev_quote(optarg, strlen(optarg)));
+				exit(FX_EXIT_USAGE);
+			}
+			break;
 		case O_FORMAT:
 			if (strcmp(optarg, "table") == 0)
 				ev_opt.table = 1;
@@ -678,20 +743,24 @@ main(int argc, char **argv)
 	in_name = NULL;
 	in_line = 0;
 	fc_finish();
+	st_finish();
 	fc_output();
+	st_output();
 	if (ev_opt.table)
 		write_tables();
 	if (fx_writer_close(out) != 0)
 		status = FX_EXIT_FAIL;
-	if (n_in != n_read + n_fc + n_other + n_rej) {
+	if (n_in != n_read + n_fc + n_state + n_change + n_other + n_rej) {
 		fx_error("internal error: %llu records in, %llu accounted for",
-		    n_in, n_read + n_fc + n_other + n_rej);
+		    n_in, n_read + n_fc + n_state + n_change + n_other +
+		    n_rej);
 		status = FX_EXIT_FAIL;
 	}
 	if (!ev_opt.quiet)
 		summary();
 	fc_free();
 	fx_feeders_free(feeders);
+	st_free();
 	fx_buf_free(&ob);
 	return status;
 }
