@@ -18,14 +18,16 @@
  *                 week before, the seasonal levels, daily and weekly
  *                 Fourier terms of the target time, temperature and its
  *                 square, holiday and event flags; exponentially weighted
- *                 least squares with a scaled ridge, solved by Cholesky.  While it has too few samples it falls back
- *                 to snaive-day (a day of history) or persistence.
+ *                 least squares with a scaled ridge, solved by Cholesky.
+ *                 While it has too few samples it falls back to
+ *                 snaive-day (a day of history) or persistence.
  *
  * Intervals (all models): conformal, from the empirical quantiles of the
- * model's own last `nres` out-of-sample errors at each step, so they are
- * calibrated on the feeder's own data; while fewer than FC_MIN_RES errors
- * are known, Gaussian bounds from the spread of recent bin-to-bin changes
- * growing with sqrt(h).
+ * last `nres` out-of-sample errors at each step of the forecasts this
+ * series issued (a cold-start fallback's included), so they are
+ * calibrated on the feeder's own data; p50 is the point forecast.  While
+ * fewer than FC_MIN_RES errors are known, Gaussian bounds from the spread
+ * of recent bin-to-bin changes growing with sqrt(h).
  */
 #ifndef FC_FORECAST_H
 #define FC_FORECAST_H
@@ -37,8 +39,8 @@
 #define FC_HMAX 4		/* most steps: one hour of 15-min bins */
 #define FC_NFEAT 28		/* regression inputs of dmr (even: the
 				 * update loops vectorise) */
-#define FC_MIN_RES 24
-#define FC_BATCH 8		/* dmr samples queued before they are added */		/* errors needed for conformal intervals */
+#define FC_MIN_RES 24		/* errors needed for conformal intervals */
+#define FC_BATCH 8		/* dmr samples queued before they are added */
 
 enum fc_model { FC_PERSIST, FC_SNAIVE_DAY, FC_SNAIVE_WEEK, FC_DMR,
 	FC_NMODELS };

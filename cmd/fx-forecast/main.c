@@ -89,7 +89,8 @@ usage(int st)
 	fprintf(st ? stderr : stdout,
 "usage: fx-forecast [-hqv] [-c config] [--errors-inline] [--every duration]\n"
 "                   [--halflife duration] [--model name] [--nres n]\n"
-"                   [--step duration] [--strict] [--tz zone] [file ...]\n"
+"                   [--refit bins] [--ridge x] [--step duration] [--strict]\n"
+"                   [--tz zone] [file ...]\n"
 "models: persistence, snaive-day, snaive-week, dmr (the default)\n");
 	exit(st);
 }
@@ -286,11 +287,17 @@ emit(struct feeder *fs, fx_time at)
 		fx_buf_time(&ob, start + s->step);
 		/* six significant digits of the largest bound, the same
 		 * decimals for all five so that rounding keeps their order */
-		for (j = 0; j < 5; j++) {
-			v[j] = add + w * (o->point + o->q[j]);
+		for (j = 0; j < 5; j++)
+			v[j] = add + w * (o->point + (j == 2 ? 0 : o->q[j]));
+		/* p50 is the point forecast; the bounds are the error
+		 * quantiles around it, widened if need be to contain it */
+		v[1] = fmin(v[1], v[2]);
+		v[0] = fmin(v[0], v[1]);
+		v[3] = fmax(v[3], v[2]);
+		v[4] = fmax(v[4], v[3]);
+		for (j = 0; j < 5; j++)
 			if (fabs(v[j]) > big)
 				big = fabs(v[j]);
-		}
 		dec = big > 0 ? 5 - (int)floor(log10(big)) : 0;
 		for (j = 0; j < 5; j++) {
 			int q = order[j];
@@ -363,14 +370,17 @@ add_reading(struct feeder *fs, fx_time t, double v)
 	fc_series *s = &fs->s;
 	int64_t bin = floor_div(t, s->step);
 
-	if (bin > fs->cur)
-		close_bins(fs, bin);
 	if (t >= fs->next_emit) {
 		fx_time at = floor_div(t, opt.every_ms) * opt.every_ms;
 
+		/* the bins before the issue instant close first; those
+		 * between it and this reading after the forecast */
+		close_bins(fs, floor_div(at, s->step));
 		emit(fs, at);
 		fs->next_emit = at + opt.every_ms;
 	}
+	if (bin > fs->cur)
+		close_bins(fs, bin);
 	if (bin < fs->cur) {	/* cannot happen: readings are in order */
 		n_late++;
 		return;
@@ -671,12 +681,45 @@ check_model(const char *what, const char *name)
 	}
 }
 
+static int tz_from_config;
+
+/* Exits with a message when obj[key] is present but not a string. */
+static void
+check_string(const char *what, jv obj, const char *key)
+{
+	jv v = fx_json_get(obj, key);
+	int bad = jv_get_kind(v) != JV_KIND_NULL &&
+	    jv_get_kind(v) != JV_KIND_STRING;
+
+	jv_free(v);
+	if (bad) {
+		fx_error("%s: not a string", what);
+		exit(FX_EXIT_USAGE);
+	}
+}
+
+/* Exits with a message when obj's forecast_halflife_days is present but
+ * not a number > 0. */
+static void
+check_halflife(const char *file, const char *where, jv obj)
+{
+	double x;
+	int rc = fx_json_num(obj, "forecast_halflife_days", &x);
+
+	if (rc < 0 || (rc == 1 && !(x > 0 && x < 1e6))) {
+		fx_error("%s: %s: forecast_halflife_days: want a number > 0",
+		    file, where);
+		exit(FX_EXIT_USAGE);
+	}
+}
+
 /* Loads the config and checks its forecast settings and section. */
 static void
 load_config(const char *path)
 {
 	char err[512];
 	const char *v;
+	char what[200];
 	jv sec, d, root;
 	size_t i;
 
@@ -687,19 +730,31 @@ load_config(const char *path)
 	root = fx_config_root(config);
 	d = fx_json_get(root, "defaults");
 	jv_free(root);
-	if (jv_get_kind(d) == JV_KIND_OBJECT &&
-	    (v = fx_json_str(d, "forecast_model")) != NULL)
-		check_model("defaults.forecast_model", v);
+	if (jv_get_kind(d) == JV_KIND_OBJECT) {
+		snprintf(what, sizeof what, "%s: defaults.forecast_model",
+		    fx_config_path(config));
+		check_string(what, d, "forecast_model");
+		if ((v = fx_json_str(d, "forecast_model")) != NULL)
+			check_model(what, v);
+		check_halflife(fx_config_path(config), "defaults", d);
+	}
 	jv_free(d);
+	if (!(fx_config_num(config, NULL, "forecast_halflife_days", 28) > 0)) {
+		fx_error("%s: defaults.forecast_halflife_days: want a number > "
+		    "0", fx_config_path(config));
+		exit(FX_EXIT_USAGE);
+	}
 	for (i = 0; i < fx_config_nfeeders(config); i++) {
 		const char *id = fx_config_feeder_id(config, i);
 		jv e = fx_config_feeder(config, id);
-		char what[160];
 
 		snprintf(what, sizeof what, "%s: feeder '%s': forecast_model",
 		    fx_config_path(config), quote(id, strlen(id)));
+		check_string(what, e, "forecast_model");
 		if ((v = fx_json_str(e, "forecast_model")) != NULL)
 			check_model(what, v);
+		snprintf(what, sizeof what, "feeder '%s'", quote(id, strlen(id)));
+		check_halflife(fx_config_path(config), what, e);
 		if (fx_config_num(config, id, "forecast_halflife_days",
 		    28) <= 0) {
 			fx_error("%s: feeder '%s': forecast_halflife_days: "
@@ -710,10 +765,17 @@ load_config(const char *path)
 		jv_free(e);
 	}
 	sec = fx_config_section(config, "forecast");
+	snprintf(what, sizeof what, "%s: forecast.every",
+	    fx_config_path(config));
+	check_string(what, sec, "every");
 	if (opt.every_ms == 0 && (v = fx_json_str(sec, "every")) != NULL)
-		parse_duration("forecast.every", v, &opt.every_ms);
-	if (opt.tzname == NULL && (v = fx_json_str(sec, "tz")) != NULL)
+		parse_duration(what, v, &opt.every_ms);
+	snprintf(what, sizeof what, "%s: forecast.tz", fx_config_path(config));
+	check_string(what, sec, "tz");
+	if (opt.tzname == NULL && (v = fx_json_str(sec, "tz")) != NULL) {
 		opt.tzname = fx_xstrdup(v);
+		tz_from_config = 1;
+	}
 	jv_free(sec);
 }
 
@@ -777,11 +839,12 @@ main(int argc, char **argv)
 			break;
 		case O_STEP:
 			parse_duration("--step", optarg, &opt.step_ms);
-			if (3600000 % opt.step_ms != 0 ||
-			    opt.step_ms < 60000) {
-				fx_error("--step: want whole minutes dividing "
-				    "an hour (15m, 20m, 30m, 1h ...), not '%s'",
-				    quote(optarg, strlen(optarg)));
+			if (opt.step_ms != 15 * 60000 &&
+			    opt.step_ms != 20 * 60000 &&
+			    opt.step_ms != 30 * 60000 &&
+			    opt.step_ms != 60 * 60000) {
+				fx_error("--step: want 15m, 20m, 30m or 1h, not "
+				    "'%s'", quote(optarg, strlen(optarg)));
 				exit(FX_EXIT_USAGE);
 			}
 			break;
@@ -796,7 +859,8 @@ main(int argc, char **argv)
 		char err[256];
 
 		if ((zone = fx_tz_open(opt.tzname, err, sizeof err)) == NULL) {
-			fx_error("--tz: %s", err);
+			fx_error("%s: %s", tz_from_config ? "forecast.tz" :
+			    "--tz", err);
 			exit(FX_EXIT_USAGE);
 		}
 	}
