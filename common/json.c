@@ -447,3 +447,188 @@ fx_json_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, why);
 	return v;
 }
+
+/* ---- fx_json_scan ---- */
+
+static const char *
+js_ws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* After the opening quote: the closing quote, or NULL (an escape, a
+ * control character, a byte >= 0x80, or the end). */
+static const char *
+js_str(const char *p, const char *e)
+{
+	for (; p < e; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"')
+			return p;
+		if (c == '\\' || c < 0x20 || c >= 0x80)
+			return NULL;
+	}
+	return NULL;
+}
+
+static const char *
+js_digits(const char *p, const char *e)
+{
+	const char *s = p;
+
+	while (p < e && *p >= '0' && *p <= '9')
+		p++;
+	return p > s ? p : NULL;
+}
+
+static const char *
+js_num(const char *p, const char *e)
+{
+	if (p < e && *p == '-')
+		p++;
+	if (p < e && *p == '0')
+		p++;
+	else if (p >= e || *p < '1' || *p > '9' ||
+	    (p = js_digits(p, e)) == NULL)
+		return NULL;
+	if (p < e && *p == '.' && (p = js_digits(p + 1, e)) == NULL)
+		return NULL;
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		if ((p = js_digits(p, e)) == NULL)
+			return NULL;
+	}
+	return p;
+}
+
+/* A value at p (not blank): its end, or NULL; *kind what it is. */
+static const char *
+js_value(const char *p, const char *e, int depth, int *kind)
+{
+	static const struct { const char *w; size_t n; int kind; } lit[] = {
+		{ "true", 4, FX_JS_TRUE }, { "false", 5, FX_JS_FALSE },
+		{ "null", 4, FX_JS_NULL }
+	};
+	size_t i;
+	int k;
+
+	if (p >= e)
+		return NULL;
+	if (*p == '"') {
+		*kind = FX_JS_STRING;
+		return (p = js_str(p + 1, e)) ? p + 1 : NULL;
+	}
+	if (*p == '-' || (*p >= '0' && *p <= '9')) {
+		*kind = FX_JS_NUMBER;
+		return js_num(p, e);
+	}
+	for (i = 0; i < 3; i++)
+		if ((size_t)(e - p) >= lit[i].n &&
+		    memcmp(p, lit[i].w, lit[i].n) == 0) {
+			*kind = lit[i].kind;
+			return p + lit[i].n;
+		}
+	if (depth >= 64 || (*p != '{' && *p != '['))
+		return NULL;
+	if (*p == '[') {
+		*kind = FX_JS_ARRAY;
+		p = js_ws(p + 1, e);
+		if (p < e && *p == ']')
+			return p + 1;
+		for (;;) {
+			if ((p = js_value(p, e, depth + 1, &k)) == NULL)
+				return NULL;
+			p = js_ws(p, e);
+			if (p < e && *p == ']')
+				return p + 1;
+			if (p >= e || *p != ',')
+				return NULL;
+			p = js_ws(p + 1, e);
+		}
+	}
+	*kind = FX_JS_OBJECT;
+	p = js_ws(p + 1, e);
+	if (p < e && *p == '}')
+		return p + 1;
+	for (;;) {
+		if (p >= e || *p != '"' || (p = js_str(p + 1, e)) == NULL)
+			return NULL;
+		p = js_ws(p + 1, e);
+		if (p >= e || *p != ':')
+			return NULL;
+		p = js_ws(p + 1, e);
+		if ((p = js_value(p, e, depth + 1, &k)) == NULL)
+			return NULL;
+		p = js_ws(p, e);
+		if (p < e && *p == '}')
+			return p + 1;
+		if (p >= e || *p != ',')
+			return NULL;
+		p = js_ws(p + 1, e);
+	}
+}
+
+int
+fx_json_scan(const char *s, size_t len, fx_jfield *f, int n)
+{
+	const char *p = s, *e = s + len;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		f[i].kind = FX_JS_ABSENT;
+		f[i].v = NULL;
+		f[i].len = 0;
+	}
+	p = js_ws(p, e);
+	if (p >= e || *p != '{')
+		return 0;
+	p = js_ws(p + 1, e);
+	if (p < e && *p == '}')
+		return js_ws(p + 1, e) == e;
+	for (;;) {
+		const char *k, *ke, *v, *ve;
+		int kind;
+
+		if (p >= e || *p != '"' || (ke = js_str(p + 1, e)) == NULL)
+			return 0;
+		k = p + 1;
+		p = js_ws(ke + 1, e);
+		if (p >= e || *p != ':')
+			return 0;
+		v = p = js_ws(p + 1, e);
+		if ((ve = js_value(p, e, 1, &kind)) == NULL)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (strlen(f[i].key) == (size_t)(ke - k) &&
+			    memcmp(f[i].key, k, (size_t)(ke - k)) == 0) {
+				f[i].kind = kind;
+				f[i].v = kind == FX_JS_STRING ? v + 1 : v;
+				f[i].len = (size_t)(ve - v) -
+				    (kind == FX_JS_STRING ? 2 : 0);
+			}
+		p = js_ws(ve, e);
+		if (p < e && *p == '}')
+			return js_ws(p + 1, e) == e;
+		if (p >= e || *p != ',')
+			return 0;
+		p = js_ws(p + 1, e);
+	}
+}
+
+int
+fx_jfield_num(const fx_jfield *f, double *out)
+{
+	char tmp[64];
+
+	if (f->kind != FX_JS_NUMBER || f->len >= sizeof tmp)
+		return 0;
+	memcpy(tmp, f->v, f->len);
+	tmp[f->len] = '\0';
+	*out = strtod(tmp, NULL);
+	return 1;
+}

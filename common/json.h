@@ -63,6 +63,37 @@ int fx_json_bool(jv obj, const char *key, int *out);
 /* Name of a jv kind for messages: "object", "number", ... */
 const char *fx_json_kind(jv v);
 
+/*
+ * A fast look at the top-level members of an object line, without
+ * building values: for hot record types whose fields a program reads
+ * many of.  fields[i].key names a member to find (plain ASCII); on return
+ * fields[i].kind says what it is (FX_JS_ABSENT when missing; a later
+ * duplicate wins, as in libjq) and v, len its text: a string's bytes
+ * without the quotes, a number's or literal's text, an object's or
+ * array's whole text.
+ *
+ * Returns 1 when s[0..len) is exactly one JSON object per RFC 8259 whose
+ * strings, at any depth, are plain ASCII without escapes (so v, len are
+ * the string's value); 0 otherwise, and then the caller parses with
+ * fx_json_parse_record(), which either accepts the line or says what is
+ * wrong.  A 1 is never given to text fx_json_parse() rejects.
+ */
+enum { FX_JS_ABSENT, FX_JS_STRING, FX_JS_NUMBER, FX_JS_TRUE, FX_JS_FALSE,
+	FX_JS_NULL, FX_JS_OBJECT, FX_JS_ARRAY };
+
+typedef struct fx_jfield {
+	const char *key;	/* in */
+	int kind;		/* out: FX_JS_* */
+	const char *v;		/* out: into s */
+	size_t len;
+} fx_jfield;
+
+int fx_json_scan(const char *s, size_t len, fx_jfield *fields, int n);
+
+/* A scanned number field as a double: 1 and *out, or 0 when the field is
+ * not a number (absent, or another kind). */
+int fx_jfield_num(const fx_jfield *f, double *out);
+
 /* Appends v as compact JSON to b (borrowed). */
 void fx_buf_jv(fx_buf *b, jv v);
 

@@ -6,7 +6,8 @@
  * a failure has a reason starting "invalid JSON"; what is accepted, libjq
  * alone accepts too, as an equal value; a value written with fx_buf_jv
  * parses back and writes the same text again; the getters answer within
- * their contracts.
+ * their contracts; when fx_json_scan says 1 the text is valid and each
+ * member it found is the value libjq parsed.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +62,35 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(fx_json_num(v, "load_kw", &d) >= -1);
 		CHECK(fx_json_bool(v, "holiday_flag", &flag) >= -1);
 		jv_free(v);
+	}
+	{
+		fx_jfield f[3] = { { "type", 0, 0, 0 }, { "a", 0, 0, 0 },
+		    { "load_kw", 0, 0, 0 } };
+
+		if (fx_json_scan((const char *)data, size, f, 3) == 1) {
+			int i;
+
+			v = fx_json_parse((const char *)data, size, err,
+			    sizeof err);
+			CHECK(jv_is_valid(v) &&
+			    jv_get_kind(v) == JV_KIND_OBJECT);
+			for (i = 0; i < 3; i++) {
+				jv m = fx_json_get(v, f[i].key);
+
+				if (f[i].kind == FX_JS_ABSENT)
+					CHECK(jv_get_kind(m) == JV_KIND_NULL);
+				else if (f[i].kind == FX_JS_STRING)
+					CHECK(jv_get_kind(m) == JV_KIND_STRING &&
+					    (size_t)jv_string_length_bytes(
+					    jv_copy(m)) == f[i].len &&
+					    memcmp(jv_string_value(m), f[i].v,
+					    f[i].len) == 0);
+				else if (f[i].kind == FX_JS_NUMBER)
+					CHECK(jv_get_kind(m) == JV_KIND_NUMBER);
+				jv_free(m);
+			}
+			jv_free(v);
+		}
 	}
 	err[0] = '\0';
 	v = fx_json_parse_record((const char *)data, size, &type, err,

@@ -393,9 +393,67 @@ test_buf_jv(void)
 	fx_buf_free(&b);
 }
 
+/* fx_json_scan: what it finds, and that it says 1 only for text that
+ * fx_json_parse accepts. */
+static void
+test_scan(void)
+{
+	static const char *const good[] = {
+		"{}", " { } ", "{\"a\":1}", "{\"a\":[1,{\"b\":[]}],\"c\":null}",
+		"{\"x\":-0.5e+3,\"y\":true,\"z\":false}",
+	};
+	static const char *const fallback[] = {
+		"", "[]", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":01}",
+		"{\"a\":1.}", "{\"a\":-}", "{\"a\":tru}", "{\"a\":\"x\\n\"}",
+		"{\"a\":\"\xc3\xa9\"}", "{\"a\":1} x", "{\"a\":[1,]}", "{\"a\":{\"b\"}}",
+		"{\"a\":\"\x01\"}", "{\"a\":1e}", "{'a':1}", "{\"a\":[1 2]}",
+	};
+	fx_jfield f[4] = { { "type", 0, 0, 0 }, { "n", 0, 0, 0 },
+	    { "o", 0, 0, 0 }, { "gone", 0, 0, 0 } };
+	const char *rec = "{\"type\":\"features\",\"n\":2,\"o\":{\"k\":[1,2]},"
+	    "\"n\":-3.5e2}";
+	char err[128], deep[300];
+	double d = 0;
+	size_t i;
+
+	ok(fx_json_scan(rec, strlen(rec), f, 4) == 1, "scan: a record");
+	ok(f[0].kind == FX_JS_STRING && f[0].len == 8 &&
+	    memcmp(f[0].v, "features", 8) == 0, "scan: a string's bytes");
+	ok(fx_jfield_num(&f[1], &d) == 1 && d == -350, "scan: the later "
+	    "duplicate wins, as a number");
+	ok(f[2].kind == FX_JS_OBJECT && f[2].len == 11 &&
+	    memcmp(f[2].v, "{\"k\":[1,2]}", 11) == 0, "scan: an object's text");
+	ok(f[3].kind == FX_JS_ABSENT && fx_jfield_num(&f[3], &d) == 0,
+	    "scan: an absent member");
+	ok(fx_jfield_num(&f[0], &d) == 0, "scan: a string is not a number");
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		jv v = fx_json_parse(good[i], strlen(good[i]), err, sizeof err);
+
+		ok(fx_json_scan(good[i], strlen(good[i]), f, 4) == 1 &&
+		    jv_is_valid(v), "scan accepts valid '%s'", good[i]);
+		jv_free(v);
+	}
+	for (i = 0; i < sizeof fallback / sizeof fallback[0]; i++)
+		ok(fx_json_scan(fallback[i], strlen(fallback[i]), f, 4) == 0,
+		    "scan leaves '%s' to the parser", fallback[i]);
+	/* nesting past 64 levels goes to the parser, 60 is fine */
+	memcpy(deep, "{\"a\":", 5);
+	for (i = 0; i < 80; i++) {
+		deep[5 + i] = '[';
+		deep[5 + 80 + i] = ']';
+	}
+	deep[165] = '}';
+	ok(fx_json_scan(deep, 166, f, 4) == 0, "scan: deep nesting falls "
+	    "back");
+	memmove(deep + 5, deep + 25, 120);	/* 60 of each */
+	deep[125] = '}';
+	ok(fx_json_scan(deep, 126, f, 4) == 1, "scan: 60 levels are fine");
+}
+
 int
 main(void)
 {
+	test_scan();
 	test_parse();
 	test_guard_page();
 	test_record();
