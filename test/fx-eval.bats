@@ -104,10 +104,10 @@ mase_input() {
 	run --separate-stderr fx-eval -h
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
-	[ "${lines[0]}" = "usage: fx-eval [-hqV] [-o file] [--format ndjson | table] [--from time]" ]
+	[ "${lines[0]}" = "usage: fx-eval [-hqV] [-o file] [--alarm-window duration]" ]
 	printf '%s\n' "$output" | grep -oE -- '\[-[-a-z]+' | sed 's/^\[-//; /^hq$/d' | sort -u > usage
 	sed -n 's/^\.It Fl \([-a-z]*\).*/\1/p' "$ROOT/man/fx-eval.1" | sort -u > man
-	[ "$(wc -l < usage)" -ge 7 ]
+	[ "$(wc -l < usage)" -ge 8 ]
 	run comm -23 usage man
 	[ -z "$output" ]
 	run mandoc -Tlint -Wwarning "$ROOT/man/fx-eval.1"
@@ -572,4 +572,535 @@ fx-eval: 7 records in: 3 forecasts (2 outside --from/--to), 4 readings (0 late),
 	grep -q '"step_min":null' all.ndjson
 	grep -q '"mase_scale":2,' all.ndjson
 	validate all.ndjson
+}
+
+# ---- states (fx-classify's state and state_change records) ----
+
+# hm MINUTES: HH:MM of minutes after midnight.
+hm() {
+	printf '%02d:%02d' $(($1 / 60)) $(($1 % 60))
+}
+
+# plus15 HH:MM: fifteen minutes later.
+plus15() {
+	hm $((10#${1%:*} * 60 + 10#${1#*:} + 15))
+}
+
+# obs FEEDER HH:MM STATE: the observed 15-minute slice starting HH:MM.
+obs() {
+	printf '{"type":"state","feeder_id":"%s","slice_start":"2026-01-05T%s:00Z","slice_end":"2026-01-05T%s:00Z","horizon":0,"state":%s,"probs":[1,0,0],"model":"observed","alert_kw":80,"critical_kw":95}\n' \
+	    "$1" "$2" "$(plus15 "$2")" "$3"
+}
+
+# pred FEEDER HH:MM HORIZON STATE [MODEL] [END]: a predicted slice.
+pred() {
+	printf '{"type":"state","feeder_id":"%s","slice_start":"2026-01-05T%s:00Z","slice_end":"2026-01-05T%s:00Z","horizon":%s,"issued_at":"2026-01-05T%s:00Z","state":%s,"probs":[0.2,0.3,0.5],"model":"%s","alert_kw":80,"critical_kw":95}\n' \
+	    "$1" "$2" "${6:-$(plus15 "$2")}" "$3" "$2" "$4" "${5:-m}"
+}
+
+# chg FEEDER HH:MM PREV NEW [MODEL]: a state change.
+chg() {
+	printf '{"type":"state_change","event_id":"%s@%s","feeder_id":"%s","timestamp":"2026-01-05T%s:00Z","prev_state":%s,"new_state":%s,"confidence":0.9,"cause":{"horizon":1},"model":"%s","alert_kw":80,"critical_kw":95,"detected_at_wall":"2026-01-05T%s:00.123Z"}\n' \
+	    "$1" "$2" "$1" "$2" "$3" "$4" "${5:-m}" "$2"
+}
+
+# srow FEEDER HORIZON [MODEL]: the state eval record of that group.
+srow() {
+	local h=$2 pat
+	[ "$h" = all ] && h='"all"'
+	pat="\"kind\":\"state\",\"model\":\"${3-m}\",\"feeder_id\":\"$1\",\"horizon\":$h,"
+	printf '%s\n' "$output" | grep -F -- "$pat"
+}
+
+# erow FEEDER [MODEL]: the state_events eval record of that group.
+erow() {
+	printf '%s\n' "$output" | grep -F -- "\"kind\":\"state_events\",\"model\":\"${2-m}\",\"feeder_id\":\"$1\","
+}
+
+# F1, slices 10:00 .. 10:45 observed 0 1 2 2; predicted at horizon 1
+# 0 2 2 1 and at horizon 2 1 1 0 2.  F2: two slices, 0 and 0, both
+# predicted 0.  Rows are the observed state, columns the predicted:
+#   h1  [[1,0,0],[0,0,1],[0,1,1]]   h2  [[0,1,0],[0,1,0],[1,0,1]]
+cm_input() {
+	local t h1=(0 2 2 1) h2=(1 1 0 2) o=(0 1 2 2) i=0
+	for t in 10:00 10:15 10:30 10:45; do
+		pred F1 $t 1 ${h1[$i]}
+		pred F1 $t 2 ${h2[$i]}
+		i=$((i + 1))
+	done
+	pred F2 10:00 1 0; pred F2 10:15 1 0
+	i=0
+	for t in 10:00 10:15 10:30 10:45; do
+		obs F1 $t ${o[$i]}
+		i=$((i + 1))
+	done
+	obs F2 10:00 0; obs F2 10:15 0
+}
+
+# Feeder E observed 06:00 .. 14:45 (36 slices, 9 hours): Critical at
+# 09:00, 09:15 (episode A), 11:00, 11:15 (B), 14:00 (C); Alert at 08:45,
+# so the Alert-or-worse episode A starts at 08:45.  Its state changes:
+#   06:30 0>2, 07:00 2>0   false alarm: nothing Critical in 06:30-07:30
+#   08:40 0>2, 10:00 2>0   catches A: lead 20 min (Alert or worse: 5)
+#   11:10 0>2, 12:00 2>0   B is late; a true alarm (B ends 11:30)
+#   12:30 0>2, 12:45 2>0   false with a 1h window, true with 2h (C 14:00)
+#   14:50 0>2              window runs past 15:00, meets nothing: unjudged
+# C is missed.  Feeder G, observed 06:00 .. 08:45 (3 hours), Critical at
+# 07:00 and 08:00: 06:45 0>2 catches the first (lead 15), 07:10 2>0,
+# 07:15 0>2 catches the second (lead 45) and is a true alarm twice over
+# (the first episode ends at 07:15), 08:30 2>0.  Model m2 predicted a
+# slice of E but never changed its state: every episode missed, no
+# escalation.
+ev_input() {
+	local m st
+	for m in $(seq 360 15 885); do
+		case $(hm $m) in
+		09:00|09:15|11:00|11:15|14:00) st=2 ;;
+		08:45) st=1 ;;
+		*) st=0 ;;
+		esac
+		obs E "$(hm $m)" $st
+		case $(hm $m) in
+		06:15) chg E 06:30 0 2; chg E 07:00 2 0 ;;
+		08:30) chg E 08:40 0 2 ;;
+		09:45) chg E 10:00 2 0 ;;
+		11:00) chg E 11:10 0 2 ;;
+		11:45) chg E 12:00 2 0 ;;
+		12:15) chg E 12:30 0 2; chg E 12:45 2 0 ;;
+		14:30) chg E 14:50 0 2 ;;
+		esac
+	done
+	pred E 10:00 1 0 m2
+	for m in $(seq 360 15 525); do
+		case $(hm $m) in
+		07:00|08:00) st=2 ;;
+		*) st=0 ;;
+		esac
+		obs G "$(hm $m)" $st
+		case $(hm $m) in
+		06:30) chg G 06:45 0 2 ;;
+		07:00) chg G 07:10 2 0; chg G 07:15 0 2 ;;
+		08:15) chg G 08:30 2 0 ;;
+		esac
+	done
+}
+
+@test "states: a hand-computed confusion matrix with precision, recall and F1 per state" {
+	cm_input > in
+	run --separate-stderr fx-eval in
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "fx-eval: 16 records in: 0 forecasts (0 outside --from/--to), 0 readings (0 late), 16 states (0 predicted outside --from/--to), 0 state changes, 0 other, 0 rejected; 0 steps: 0 scored, 0 missing, 0 unresolved; 10 predicted slices: 10 scored, 0 unmatched, 0 unresolved; 11 results" ]
+	# F1 h1, F1 h2, F1 all, F2 h1, F2 all, * h1, * h2, * all; events of
+	# F1, F2, *
+	[ "${lines[0]}" = '{"type":"eval","kind":"state","model":"m","feeder_id":"F1","horizon":1,"n":4,"confusion":[[1,0,0],[0,0,1],[0,1,1]],"precision":[1,0,0.5],"recall":[1,0,0.5],"f1":[1,0,0.5],"unmatched":0,"unresolved":0}' ]
+	[ "$(srow F1 2 | jq -c '[.n,.confusion,.precision,.recall]')" = '[4,[[0,1,0],[0,1,0],[1,0,1]],[0,0.5,1],[0,1,0.5]]' ]
+	close "$(srow F1 2 | jq '.f1[1]')" "$(calc '2 / 3')"
+	close "$(srow F1 2 | jq '.f1[2]')" "$(calc '2 / 3')"
+	[ "$(srow F1 2 | jq '.f1[0]')" = 0 ]
+	# all horizons: [[1,1,0],[0,1,1],[1,1,2]]
+	w=$(srow F1 all)
+	[ "$(jq -c '[.n,.confusion,.recall]' <<< "$w")" = '[8,[[1,1,0],[0,1,1],[1,1,2]],[0.5,0.5,0.5]]' ]
+	close "$(jq '.precision[0]' <<< "$w")" 0.5
+	close "$(jq '.precision[1]' <<< "$w")" "$(calc '1 / 3')"
+	close "$(jq '.precision[2]' <<< "$w")" "$(calc '2 / 3')"
+	close "$(jq '.f1[0]' <<< "$w")" 0.5
+	close "$(jq '.f1[1]' <<< "$w")" 0.4
+	close "$(jq '.f1[2]' <<< "$w")" "$(calc '4 / 7')"
+	# F2: nothing observed or predicted 1 or 2: those are null
+	[ "$(srow F2 1 | jq -c '[.n,.confusion,.precision,.recall,.f1]')" = '[2,[[2,0,0],[0,0,0],[0,0,0]],[1,null,null],[1,null,null],[1,null,null]]' ]
+	# all feeders, horizon 1: F1's matrix plus 2 in the Normal corner
+	[ "$(srow '*' 1 | jq -c '[.n,.confusion]')" = '[6,[[3,0,0],[0,0,1],[0,1,1]]]' ]
+	[ "$(srow '*' all | jq -c '[.n,.confusion]')" = '[10,[[3,1,0],[0,1,1],[1,1,2]]]' ]
+	# the order: feeders as first seen, horizons, all; then *
+	printf '%s\n' "$output" | jq -r 'select(.kind == "state") | [.feeder_id, .horizon] | join(" ")' > got
+	printf '%s\n' "F1 1" "F1 2" "F1 all" "F2 1" "F2 all" "* 1" "* 2" "* all" > want
+	diff want got
+	# --no-feeders: the all-feeder groups only, the same values
+	printf '%s\n' "$output" | grep '"feeder_id":"\*"' > want
+	run --separate-stderr fx-eval -q --no-feeders in
+	[ "$output" = "$(cat want)" ]
+}
+
+@test "states: predictions never observed are unmatched; those still waiting at the end, unresolved" {
+	{ pred F1 10:00 1 2
+	  pred F1 10:15 1 1; pred F1 10:15 2 1
+	  pred F1 10:30 1 0 m 11:00	# a 30-minute slice
+	  pred F1 10:45 1 1
+	  obs F1 10:00 2		# 10:00 h1: (2, 2)
+	  obs F1 10:30 0		# 10:15 never observed, 10:30 ends
+	  obs F1 10:30 1		# elsewhere: 3 unmatched; a repeat, ignored
+	  pred F1 10:00 2 2		# 10:00 observed before it: (2, 2)
+	  pred F1 09:00 3 0		# never observed: unmatched
+	  pred F1 11:00 1 1
+	  obs F1 10:45 1		# 10:45 h1: (1, 1)
+	  for m in $(seq 660 15 900); do obs F1 "$(hm $m)" 0; done	# 11:00 h1: (0, 1)
+	  pred F1 10:00 4 2		# 10:00 has left the 16 kept: unmatched
+	  pred F1 11:15 4 0		# 11:15 is kept: (0, 0)
+	  pred F1 15:15 1 0; } > in	# never observed: unresolved
+	run --separate-stderr fx-eval in
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *" 32 states (0 predicted outside --from/--to), "*"; 11 predicted slices: 5 scored, 5 unmatched, 1 unresolved; "* ]]
+	[ "$(srow F1 1 | jq -c '[.n,.confusion,.unmatched,.unresolved]')" = '[3,[[0,1,0],[0,1,0],[0,0,1]],2,1]' ]
+	[ "$(srow F1 2 | jq -c '[.n,.confusion,.unmatched,.unresolved]')" = '[1,[[0,0,0],[0,0,0],[0,0,1]],1,0]' ]
+	[ "$(srow F1 3 | jq -c '[.n,.precision,.recall,.f1,.unmatched]')" = '[0,[null,null,null],[null,null,null],[null,null,null],1]' ]
+	[ "$(srow F1 4 | jq -c '[.n,.confusion,.unmatched]')" = '[1,[[1,0,0],[0,0,0],[0,0,0]],1]' ]
+	[ "$(srow F1 all | jq -c '[.n,.unmatched,.unresolved]')" = '[5,5,1]' ]
+	[ "$(srow '*' all | jq -c '[.n,.unmatched,.unresolved]')" = '[5,5,1]' ]
+}
+
+@test "state events: caught with a lead time, late and missed episodes; true, false and unjudged alarms" {
+	ev_input > in
+	run --separate-stderr fx-eval in
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *", 49 states (0 predicted outside --from/--to), 13 state changes, "* ]]
+	# Critical: A caught (lead 20), B late, C missed; 06:30 and 12:30
+	# false; 14:50 unjudged; 36 slices of 15 minutes = 0.375 days
+	e=$(erow E)
+	[ "$(jq -c '[.episodes,.caught,.late,.median_lead_min,.mean_lead_min,.escalations,.false_alarms,.unjudged,.precision,.feeder_days]' <<< "$e")" = \
+	    '[3,1,1,20,20,4,2,1,0.5,0.375]' ]
+	close "$(jq .recall <<< "$e")" "$(calc '1 / 3')"
+	close "$(jq .false_alarms_per_feeder_day <<< "$e")" "$(calc '2 / 0.375')"
+	# Alert or worse: A starts at 08:45 (lead 5); the same escalations
+	[ "$(jq -c '[.alert_episodes,.alert_caught,.alert_late,.alert_median_lead_min,.alert_escalations,.alert_false_alarms,.alert_unjudged,.alert_precision]' <<< "$e")" = \
+	    '[3,1,1,5,4,2,1,0.5]' ]
+	# G: both caught, leads 15 and 45; no false alarm
+	[ "$(erow G | jq -c '[.episodes,.caught,.late,.recall,.median_lead_min,.mean_lead_min,.escalations,.false_alarms,.precision,.feeder_days,.false_alarms_per_feeder_day]')" = \
+	    '[2,2,0,1,30,30,2,0,1,0.125,0]' ]
+	# all feeders: leads 20, 15, 45 (median 20); Alert or worse 5, 15, 45
+	a=$(erow '*')
+	[ "$(jq -c '[.episodes,.caught,.late,.median_lead_min,.escalations,.false_alarms,.unjudged,.feeder_days,.false_alarms_per_feeder_day]' <<< "$a")" = \
+	    '[5,3,1,20,6,2,1,0.5,4]' ]
+	close "$(jq .mean_lead_min <<< "$a")" "$(calc '80 / 3')"
+	close "$(jq .precision <<< "$a")" "$(calc '4 / 6')"
+	[ "$(jq -c '[.alert_median_lead_min,.alert_mean_lead_min]' <<< "$a")" = '[15,21.666666666666668]' ]
+	# m2 never changed E's state
+	[ "$(erow E m2 | jq -c '[.episodes,.caught,.late,.recall,.median_lead_min,.escalations,.precision,.false_alarms_per_feeder_day]')" = \
+	    '[3,0,0,0,null,0,null,0]' ]
+	[ "$(erow '*' m2 | jq -c '[.episodes,.feeder_days]')" = '[3,0.375]' ]
+	[ -z "$(erow G m2)" ]
+	# the event groups come after every slice group, m before m2
+	printf '%s\n' "$output" | jq -r '[.kind, .model, .feeder_id] | join(" ")' | uniq > got
+	printf '%s\n' "state m2 E" "state m2 *" "state_events m E" "state_events m G" "state_events m *" \
+	    "state_events m2 E" "state_events m2 *" > want
+	diff want got
+}
+
+@test "state events: the timeline orders changes by timestamp; a lead runs from the change that reached the level" {
+	# the changes last and in reverse: the same results (no two changes
+	# of a feeder share a timestamp; models may come in another order)
+	ev_input > in
+	{ grep -v state_change in; grep state_change in | tac; } > shuffled
+	run --separate-stderr fx-eval -q in
+	printf '%s\n' "$output" | sort > want
+	run --separate-stderr fx-eval -q shuffled
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | sort > got
+	diff want got
+	# equal timestamps: the one that came last sets the state
+	{ obs H 10:00 0; chg H 09:50 0 2; chg H 10:15 2 0; chg H 10:15 0 2; obs H 10:15 2; } > tie
+	run --separate-stderr fx-eval -q tie
+	[ "$(erow H | jq -c '[.episodes,.caught,.median_lead_min]')" = '[1,1,0]' ]
+	{ obs H 10:00 0; chg H 09:50 0 2; chg H 10:15 0 2; chg H 10:15 2 0; obs H 10:15 2; } > tie
+	run --separate-stderr fx-eval -q tie
+	[ "$(erow H | jq -c '[.episodes,.caught,.late]')" = '[1,0,0]' ]
+	# 0>1 at 09:30, 1>2 at 09:45, Critical from 10:00: a lead of 15 for
+	# Critical, of 30 for Alert or worse (at >= 1 since 09:30)
+	{ chg K 09:30 0 1; obs K 09:30 0; chg K 09:45 1 2; obs K 09:45 0; obs K 10:00 2; } > run
+	run --separate-stderr fx-eval -q run
+	[ "$(erow K | jq -c '[.caught,.median_lead_min,.escalations,.alert_caught,.alert_median_lead_min,.alert_escalations]')" = '[1,15,1,1,30,1]' ]
+	# a change at the episode's end is not late; one before it is
+	{ obs L 10:00 2; chg L 10:15 0 2; obs L 10:15 0; chg L 10:30 2 0; obs L 10:30 0
+	  obs M 10:00 2; chg M 10:10 0 2; obs M 10:15 0; } > late
+	run --separate-stderr fx-eval -q late
+	[ "$(erow L | jq -c '[.episodes,.caught,.late,.escalations,.false_alarms]')" = '[1,0,0,1,0]' ]
+	[ "$(erow M | jq -c '[.episodes,.caught,.late,.escalations,.false_alarms]')" = '[1,0,1,1,0]' ]
+}
+
+@test "state events: --alarm-window judges escalations over a longer or shorter window" {
+	ev_input > in
+	# 2h: 12:30's window reaches C at 14:00; 06:30's still ends before A
+	run --separate-stderr fx-eval -q --alarm-window 2h in
+	[ "$status" -eq 0 ]
+	[ "$(erow E | jq -c '[.escalations,.false_alarms,.unjudged,.precision,.alert_false_alarms]')" = '[4,1,1,0.75,1]' ]
+	close "$(erow E | jq .false_alarms_per_feeder_day)" "$(calc '1 / 0.375')"
+	# 15m: 08:40's window [08:40, 08:55] misses A (09:00) but meets the
+	# Alert-or-worse A (08:45); 11:10's meets B, which ends at 11:30
+	run --separate-stderr fx-eval -q --alarm-window 15m in
+	[ "$(erow E | jq -c '[.escalations,.false_alarms,.unjudged,.alert_escalations,.alert_false_alarms]')" = '[4,3,1,4,2]' ]
+	# G: 06:45's window [06:45, 07:00] meets the episode starting at
+	# 07:00, 07:15's [07:15, 07:30] the one that ended at 07:15
+	[ "$(erow G | jq -c '[.escalations,.false_alarms]')" = '[2,0]' ]
+	# 5m: 14:50's window ends before the last slice does: judged, false
+	run --separate-stderr fx-eval -q --alarm-window 5m in
+	[ "$(erow E | jq -c '[.escalations,.false_alarms,.unjudged]')" = '[5,4,0]' ]
+	# the default is 1h
+	run --separate-stderr fx-eval -q --alarm-window 1h in
+	want=$output
+	run --separate-stderr fx-eval -q in
+	[ "$output" = "$want" ]
+}
+
+@test "states: --from and --to select predicted slices by start, episodes by onset, escalations by time" {
+	cm_input > in
+	run --separate-stderr fx-eval --from 2026-01-05T10:30:00Z in
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *" 16 states (6 predicted outside --from/--to), "*"; 4 predicted slices: 4 scored, 0 unmatched, 0 unresolved; "* ]]
+	# 10:30 and 10:45, observed 2 and 2: h1 predicted 2, 1; h2 0, 2
+	[ "$(srow F1 1 | jq -c '[.n,.confusion]')" = '[2,[[0,0,0],[0,0,0],[0,1,1]]]' ]
+	[ "$(srow F1 2 | jq -c '[.n,.confusion]')" = '[2,[[0,0,0],[0,0,0],[1,0,1]]]' ]
+	# F2 predicted nothing in range: no slice groups, but its events
+	[ -z "$(srow F2 1)" ]
+	[ "$(erow F2 | jq -c '[.episodes,.feeder_days]')" = '[0,0]' ]
+	run --separate-stderr fx-eval -q --to 2026-01-05T10:15:00Z in
+	[ "$(srow '*' all | jq -c '[.n,.confusion]')" = '[3,[[2,1,0],[0,0,0],[0,0,0]]]' ]
+	# events: the 08:40 escalation before --from still catches A
+	ev_input > in
+	run --separate-stderr fx-eval -q --from 2026-01-05T09:00:00Z in
+	[ "$status" -eq 0 ]
+	e=$(erow E)
+	[ "$(jq -c '[.episodes,.caught,.late,.median_lead_min,.escalations,.false_alarms,.unjudged,.precision,.feeder_days,.false_alarms_per_feeder_day]' <<< "$e")" = \
+	    '[3,1,1,20,2,1,1,0.5,0.25,4]' ]
+	# Alert or worse: A's onset 08:45 is before --from
+	[ "$(jq -c '[.alert_episodes,.alert_caught,.alert_late]' <<< "$e")" = '[2,0,1]' ]
+	run --separate-stderr fx-eval -q --from 2026-01-05T09:00:00Z --to 2026-01-05T12:00:00Z in
+	[ "$(erow E | jq -c '[.episodes,.caught,.late,.escalations,.false_alarms,.unjudged,.precision,.feeder_days]')" = '[2,1,1,1,0,0,1,0.125]' ]
+}
+
+@test "states: bad state and state_change records are reported, counted and skipped" {
+	{ obs F1 10:00 0
+	  echo '{"type":"state","feeder_id":"F1","slice_start":"2026-01-05T10:15:00Z","slice_end":"2026-01-05T10:15:00Z","horizon":0,"state":0}'
+	  echo '{"type":"state","feeder_id":"F1","slice_start":"2026-01-05T10:15:00Z","slice_end":"2026-01-05T10:30:00Z","horizon":1.5,"state":0}'
+	  echo '{"type":"state","feeder_id":"F1","slice_start":"2026-01-05T10:15:00Z","slice_end":"2026-01-05T10:30:00Z","horizon":1,"state":3}'
+	  echo '{"type":"state","feeder_id":"F1","slice_start":"2026-01-05T10:15:00Z","slice_end":"2026-01-05T10:30:00Z","horizon":1,"state":1,"model":7}'
+	  echo '{"type":"state","slice_start":"2026-01-05T10:15:00Z","slice_end":"2026-01-05T10:30:00Z","horizon":1,"state":1}'
+	  echo '{"type":"state_change","feeder_id":"F1","timestamp":"10:00","prev_state":0,"new_state":2}'
+	  echo '{"type":"state_change","feeder_id":"F1","timestamp":"2026-01-05T10:00:00Z","prev_state":0,"new_state":-1}'
+	  echo '{"type":"state_change","feeder_id":"F1","timestamp":"2026-01-05T10:00:00Z","new_state":2}'
+	  echo '{"type":"state","feeder_id":"F1","slice_start":"2026-01-05T10:15:00Z","slice_end":"2026-01-05T10:30:00Z","horizon":1,"state":1}'
+	  obs F1 10:15 1; } > in
+	run --separate-stderr fx-eval in
+	[ "$status" -eq 0 ]
+	grep -qx "fx-eval: in:2: slice_start, slice_end: want RFC 3339 times, start before end" <<< "$stderr"
+	grep -qx "fx-eval: in:3: horizon: not an integer 0 to 96" <<< "$stderr"
+	grep -qx "fx-eval: in:4: state: not 0, 1 or 2" <<< "$stderr"
+	grep -qx "fx-eval: in:5: model: not a string" <<< "$stderr"
+	grep -qx "fx-eval: in:6: feeder_id: missing, empty or not a string" <<< "$stderr"
+	grep -qx "fx-eval: in:7: timestamp: missing or not an RFC 3339 time" <<< "$stderr"
+	grep -qx "fx-eval: in:8: new_state: not 0, 1 or 2" <<< "$stderr"
+	grep -qx "fx-eval: in:9: prev_state: not 0, 1 or 2" <<< "$stderr"
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 9 ]
+	[ "${stderr##*$'\n'}" = "fx-eval: 11 records in: 0 forecasts (0 outside --from/--to), 0 readings (0 late), 3 states (0 predicted outside --from/--to), 0 state changes, 0 other, 8 rejected; 0 steps: 0 scored, 0 missing, 0 unresolved; 1 predicted slices: 1 scored, 0 unmatched, 0 unresolved; 6 results" ]
+	# the prediction without a model is model "": observed 1, predicted 1
+	[ "$(srow F1 1 '' | jq -c '[.n,.confusion[1]]')" = '[1,[0,1,0]]' ]
+	run --separate-stderr fx-eval --strict in
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	run --separate-stderr fx-eval --alarm-window 0
+	usage_error "fx-eval: --alarm-window: want a duration up to a year, such as 1h or 30m, not '0'"
+	run --separate-stderr fx-eval --alarm-window soon
+	usage_error "fx-eval: --alarm-window: want a duration up to a year, such as 1h or 30m, not 'soon'"
+}
+
+@test "a stream of forecasts and states: the forecast results are those of the forecasts alone" {
+	{ hand_input; cm_input; ev_input; } > in
+	hand_input > fc
+	run --separate-stderr fx-eval -q fc
+	want=$output
+	run --separate-stderr fx-eval in
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep '"kind":"forecast"')" = "$want" ]
+	# and the state results those of the states alone
+	printf '%s\n' "$output" | grep -v '"kind":"forecast"' > got
+	{ cm_input; ev_input; } > st
+	run --separate-stderr fx-eval -q st
+	[ "$output" = "$(cat got)" ]
+	# without states, the summary line is as it always was
+	run --separate-stderr fx-eval fc
+	[[ "$stderr" != *state* ]]
+}
+
+@test "--format table: the state and event tables, aligned, - for null" {
+	{ hand_input; cm_input; ev_input; } > in
+	run --separate-stderr fx-eval -q --format table in
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	# three tables, a blank line between them
+	[ "$(printf '%s\n' "$output" | grep -c '^$')" -eq 2 ]
+	printf '%s\n' "$output" | awk -v RS= '{ print $1, $2, $3 }' > heads
+	printf '%s\n' "model feeder step" "model feeder horizon" "model feeder episodes" > want
+	diff want heads
+	printf '%s\n' "$output" | awk -v RS= 'NR == 2' > states
+	printf '%s\n' "$output" | awk -v RS= 'NR == 3' > events
+	read -r -a head < states
+	[ "${head[*]}" = "model feeder horizon n P_crit R_crit F1_crit P_alert R_alert F1_alert unmatched" ]
+	read -r -a head < events
+	[ "${head[*]}" = "model feeder episodes caught late recall lead_med lead_mean alarms false precision FA/day" ]
+	for t in states events; do
+		len=$(head -n 1 $t | awk '{ print length }')
+		[ "$(awk -v n="$len" 'length != n' $t | wc -l)" -eq 0 ]
+		# each right-aligned heading ends where its numbers end
+		hdr=$(head -n 1 $t)
+		for w in n R_crit unmatched episodes lead_med FA/day; do
+			[[ " $hdr " == *" $w "* ]] || continue
+			pre=${hdr%%" $w"*}
+			end=$(( ${#pre} + 1 + ${#w} ))
+			while IFS= read -r l; do
+				[ "${l:$((end - 1)):1}" != " " ]
+			done < <(tail -n +2 $t)
+		done
+	done
+	# F1, horizon 2: P/R/F1 of Critical 1 0.5 0.667, Alert 0.5 1 0.667
+	read -r -a r <<< "$(grep '^m  *F1  *2 ' states)"
+	[ "${r[*]}" = "m F1 2 4 1.000 0.500 0.667 0.500 1.000 0.667 0" ]
+	read -r -a r <<< "$(grep '^m  *F2  *1 ' states)"
+	[ "${r[*]}" = "m F2 1 2 - - - - - - 0" ]
+	read -r -a r <<< "$(grep '^m  *E ' events)"
+	[ "${r[*]}" = "m E 3 1 1 0.333 20.0 20.0 4 2 0.500 5.333" ]
+	read -r -a r <<< "$(grep '^m2  *E ' events)"
+	[ "${r[*]}" = "m2 E 3 0 0 0.000 - - 0 0 - 0.000" ]
+}
+
+@test "every state and state_events record validates against schemas/records/eval.json" {
+	cm_input > cm
+	ev_input > ev
+	{ fx-eval -q cm; fx-eval -q --from 2026-01-05T10:30:00Z cm; fx-eval -q ev
+	  fx-eval -q --alarm-window 15m --from 2026-01-05T09:00:00Z ev
+	  fx-eval -q --no-feeders ev; } > all.ndjson
+	grep -q '"kind":"state",' all.ndjson
+	grep -q '"kind":"state_events",' all.ndjson
+	grep -q '"median_lead_min":null' all.ndjson
+	grep -q '"precision":\[1,null,null\]' all.ndjson
+	validate all.ndjson
+	# the schema tells the kinds apart
+	printf '%s\n' "$(head -n 1 all.ndjson | sed 's/"kind":"state"/"kind":"forecast"/')" > bad
+	run validate bad
+	[ "$status" -ne 0 ]
+}
+
+@test "fx-sim | fx-ingest | fx-forecast | fx-features | fx-classify | fx-eval: both tables; every state group recomputed (python3)" {
+	fx-sim -n 2 -d 3d --spike 'F001@2025-01-06T18:00:00Z+20m:250' | fx-ingest -q --format ndjson |
+	    fx-forecast -q | fx-features -q | fx-classify -q --limit 600 > s.ndjson
+	[ "$(count_type state_change s.ndjson)" -ge 2 ]
+	run --separate-stderr fx-eval --format table s.ndjson
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | awk -v RS= '{ print $1, $2, $3 }' > heads
+	printf '%s\n' "model feeder step" "model feeder horizon" "model feeder episodes" > want
+	diff want heads
+	[[ "$stderr" == *" predicted slices: "* ]]
+	run --separate-stderr fx-eval -q s.ndjson
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" > e.ndjson
+	validate e.ndjson
+	/usr/bin/python3 - s.ndjson e.ndjson <<-'PY'
+	import json, statistics, sys
+	from datetime import datetime
+	def ms(s):
+	    return int(datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() * 1000)
+	obs, preds, changes = {}, [], {}
+	for line in open(sys.argv[1]):
+	    r = json.loads(line)
+	    if r["type"] == "state" and r["horizon"] == 0:
+	        obs.setdefault(r["feeder_id"], {})[ms(r["slice_start"])] = (ms(r["slice_end"]), r["state"])
+	    elif r["type"] == "state":
+	        preds.append(r)
+	    elif r["type"] == "state_change":
+	        changes.setdefault((r["model"], r["feeder_id"]), []).append(r)
+	# slices: every prediction whose slice was observed (the stream is in
+	# order, so the streaming rules give the same pairs)
+	cms = {}
+	for r in preds:
+	    o = obs.get(r["feeder_id"], {}).get(ms(r["slice_start"]))
+	    for f in (r["feeder_id"], "*"):
+	        for h in (r["horizon"], "all"):
+	            c = cms.setdefault((r["model"], f, h), [[0] * 3 for _ in range(3)])
+	            if o and o[0] == ms(r["slice_end"]):
+	                c[o[1]][r["state"]] += 1
+	got = {}
+	for line in open(sys.argv[2]):
+	    r = json.loads(line)
+	    got[(r["kind"], r["model"], r["feeder_id"], r.get("horizon"))] = r
+	bad = 0
+	for (m, f, h), c in cms.items():
+	    g = got.get(("state", m, f, h))
+	    if g is None or g["confusion"] != c:
+	        print("confusion", m, f, h, "want", c, "got", g and g["confusion"])
+	        bad += 1
+	        continue
+	    for k in range(3):
+	        col = sum(c[j][k] for j in range(3)); row = sum(c[k])
+	        p = c[k][k] / col if col else None
+	        rc = c[k][k] / row if row else None
+	        f1 = None if p is None or rc is None else (0 if p + rc == 0 else 2 * p * rc / (p + rc))
+	        for name, v in (("precision", p), ("recall", rc), ("f1", f1)):
+	            x = g[name][k]
+	            if (v is None) != (x is None) or (v is not None and abs(v - x) > 1e-12):
+	                print(name, m, f, h, k, "want", v, "got", x); bad += 1
+	if len([k for k in got if k[0] == "state"]) != len(cms):
+	    print("state groups differ"); bad += 1
+	# events, level L: episodes from the observed slices, the timeline
+	# from the state changes, with the 1-hour window
+	def episodes(f, L):
+	    eps = []
+	    for s in sorted(obs[f]):
+	        e, st = obs[f][s]
+	        if st >= L:
+	            if eps and eps[-1][1] == s:
+	                eps[-1][1] = e
+	            else:
+	                eps.append([s, e])
+	    return eps
+	def state_at(ch, t):
+	    st = 0
+	    for c in ch:
+	        if ms(c["timestamp"]) <= t:
+	            st = c["new_state"]
+	    return st
+	W = 3600000
+	for m in {r["model"] for r in preds}:
+	    tot = {}
+	    for f in obs:
+	        ch = sorted(changes.get((m, f), []), key=lambda c: ms(c["timestamp"]))
+	        last = max(e for e, _ in obs[f].values())
+	        days = sum(e - s for s, (e, _) in obs[f].items()) / 86400000
+	        for L, pre in ((2, ""), (1, "alert_")):
+	            eps = episodes(f, L)
+	            caught = late = 0; leads = []
+	            for s, e in eps:
+	                if state_at(ch, s) >= L:
+	                    caught += 1
+	                    since = max(ms(c["timestamp"]) for c in ch if ms(c["timestamp"]) <= s and c["new_state"] >= L
+	                                and state_at([d for d in ch if ms(d["timestamp"]) < ms(c["timestamp"])], ms(c["timestamp"])) < L)
+	                    leads.append((s - since) / 60000)
+	                elif any(s < ms(c["timestamp"]) < e and c["new_state"] >= L for c in ch):
+	                    late += 1
+	            esc = fa = unj = 0
+	            for c in ch:
+	                t = ms(c["timestamp"])
+	                if not (c["new_state"] >= L and (c["prev_state"] == 0 if L == 1 else c["prev_state"] < 2)):
+	                    continue
+	                if any(s <= t + W and e >= t for s, e in eps):
+	                    esc += 1
+	                elif t + W > last:
+	                    unj += 1
+	                else:
+	                    esc += 1; fa += 1
+	            want = {pre + "episodes": len(eps), pre + "caught": caught, pre + "late": late,
+	                    pre + "escalations": esc, pre + "false_alarms": fa, pre + "unjudged": unj,
+	                    pre + "median_lead_min": statistics.median(leads) if leads else None,
+	                    pre + "mean_lead_min": statistics.mean(leads) if leads else None}
+	            if L == 2:
+	                want["feeder_days"] = days
+	            g = got.get(("state_events", m, f, None), {})
+	            for k, v in want.items():
+	                x = g.get(k)
+	                if (v is None) != (x is None) or (v is not None and abs(v - x) > 1e-9):
+	                    print(m, f, k, "want", v, "got", x); bad += 1
+	            for k in ("episodes", "caught", "late", "escalations", "false_alarms"):
+	                tot[pre + k] = tot.get(pre + k, 0) + want[pre + k]
+	    g = got.get(("state_events", m, "*", None), {})
+	    for k, v in tot.items():
+	        if g.get(k) != v:
+	            print(m, "*", k, "want", v, "got", g.get(k)); bad += 1
+	sys.exit(1 if bad else 0)
+	PY
 }

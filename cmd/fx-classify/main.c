@@ -565,92 +565,82 @@ settle(struct feeder *fs, fx_time start, int y)
 
 /* ---- records ---- */
 
-static void
-do_history(struct feeder *fs, jv rec, fx_time start, fx_time end)
-{
-	double mean, mx, p[CL_K] = { 0 };
+/* A features record, as much of it as fx-classify reads. */
+struct fin {
+	const char *id;
+	size_t idlen;
+	int predicted;
+	fx_time start, end, issued;
+	int has_issued, has_step, has_mean, has_max, has_bounds;
+	int has_tod, has_temp;
+	double step, mean, max, lo80, hi80, hi95, tod_sin, tod_cos, temp;
+};
 
-	if (fx_json_num(rec, "mean", &mean) != 1 || !isfinite(mean)) {
-		reject("mean: missing or not a number");
-		return;
-	}
-	if (fx_json_num(rec, "max", &mx) != 1 || !isfinite(mx))
-		mx = mean;
+static void
+do_history(struct feeder *fs, const struct fin *r)
+{
+	double mx = r->has_max ? r->max : r->mean, p[CL_K] = { 0 };
+
 	if (pass_derive) {
-		if (start >= opt.from && start < opt.train_to) {
+		if (r->start >= opt.from && r->start < opt.train_to) {
 			if (fs->nhist == fs->hcap) {
 				fs->hcap = fs->hcap ? 2 * fs->hcap : 1024;
 				fs->hist = fx_xrealloc(fs->hist, fs->hcap *
 				    sizeof *fs->hist);
 			}
-			fs->hist[fs->nhist++] = (float)mean;
+			fs->hist[fs->nhist++] = (float)r->mean;
 		}
 		return;
 	}
 	if (!has_levels(fs))
 		return;
 	fs->has_now = 1;
-	fs->now_mean = mean;
+	fs->now_mean = r->mean;
 	fs->now_max = mx;
-	fs->now_end = end;
-	fs->now_state = level_state(fs, mean);
+	fs->now_end = r->end;
+	fs->now_state = level_state(fs, r->mean);
 	if (fs->spike > fs->now_state)
 		fs->now_state = fs->spike;
 	if (opt.mode != M_CLASSIFY) {
-		settle(fs, start, fs->now_state);
+		settle(fs, r->start, fs->now_state);
 		return;
 	}
 	p[fs->now_state] = 1;
-	put_state(fs, start, end, 0, 0, fs->now_state, p, NULL);
-	evaluate(fs, end);
+	put_state(fs, r->start, r->end, 0, 0, fs->now_state, p, NULL);
+	evaluate(fs, r->end);
 }
 
 static void
-do_predicted(struct feeder *fs, jv rec, fx_time start, fx_time end)
+do_predicted(struct feeder *fs, const struct fin *r)
 {
 	cl_slice sl;
-	double x[CL_NIN], p[CL_K], step;
-	const char *iss = fx_json_str(rec, "issued_at"), *why;
-	fx_time issued;
+	double x[CL_NIN], p[CL_K];
 	int h, st;
 
-	if (fx_json_num(rec, "step", &step) != 1 || step != floor(step) ||
-	    step < 1 || step > MAXH) {
-		reject("step: not an integer 1 to %d", MAXH);
-		return;
-	}
-	if (iss == NULL || fx_time_parse_rfc3339(iss, strlen(iss), &issued,
-	    &why) != 0) {
-		reject("issued_at: missing or not an RFC 3339 time");
-		return;
-	}
-	memset(&sl, 0, sizeof sl);
-	if (fx_json_num(rec, "mean", &sl.p50) != 1 ||
-	    fx_json_num(rec, "lo80", &sl.lo80) != 1 ||
-	    fx_json_num(rec, "hi80", &sl.hi80) != 1 ||
-	    fx_json_num(rec, "hi95", &sl.hi95) != 1 || !isfinite(sl.p50) ||
-	    !isfinite(sl.lo80) || !isfinite(sl.hi80) || !isfinite(sl.hi95)) {
-		reject("a predicted features record needs numbers mean, lo80, "
-		    "hi80 and hi95");
-		return;
-	}
 	if (pass_derive || !has_levels(fs))
 		return;
-	h = (int)step;
+	memset(&sl, 0, sizeof sl);
+	h = (int)r->step;
+	sl.p50 = r->mean;
+	sl.lo80 = r->lo80;
+	sl.hi80 = r->hi80;
+	sl.hi95 = r->hi95;
 	sl.alert_kw = fs->alert_kw;
 	sl.critical_kw = fs->critical_kw;
 	sl.now_mean = fs->has_now ? fs->now_mean : sl.p50;
 	sl.now_max = fs->has_now ? fs->now_max : sl.p50;
 	sl.horizon = h;
-	sl.nsteps = (int)(3600000 / (end - start));
+	sl.nsteps = (int)(3600000 / (r->end - r->start));
 	if (sl.nsteps < 1)
 		sl.nsteps = 1;
 	if (sl.nsteps > MAXH)
 		sl.nsteps = MAXH;
-	fx_json_num(rec, "tod_sin", &sl.tod_sin);
-	fx_json_num(rec, "tod_cos", &sl.tod_cos);
-	sl.has_temp = fx_json_num(rec, "temperature_c", &sl.temp_c) == 1 &&
-	    isfinite(sl.temp_c);
+	if (r->has_tod) {
+		sl.tod_sin = r->tod_sin;
+		sl.tod_cos = r->tod_cos;
+	}
+	sl.has_temp = r->has_temp;
+	sl.temp_c = r->temp;
 	sl.spike = fs->spike;
 	cl_inputs(&sl, x);
 	if (opt.mode != M_CLASSIFY) {
@@ -661,9 +651,9 @@ do_predicted(struct feeder *fs, jv rec, fx_time start, fx_time end)
 		if (fs->pend == NULL)
 			fs->pend = fx_xmalloc(MAXPEND * sizeof *fs->pend);
 		pp = &fs->pend[fs->npend++];
-		pp->start = start;
-		pp->end = end;
-		pp->issued = issued;
+		pp->start = r->start;
+		pp->end = r->end;
+		pp->issued = r->issued;
 		pp->horizon = h;
 		memcpy(pp->x, x, sizeof x);
 		return;
@@ -673,55 +663,183 @@ do_predicted(struct feeder *fs, jv rec, fx_time start, fx_time end)
 	else
 		cl_rules(&sl, p);
 	st = cl_decide(have_model && !opt.rules ? &model : NULL, p);
-	if (issued != fs->pred_issued || h == 1) {
-		fs->pred_issued = issued;
+	if (r->issued != fs->pred_issued || h == 1) {
+		fs->pred_issued = r->issued;
 		fs->npred = 0;
 	}
 	if (h > fs->npred)
 		fs->npred = h;
 	fs->pred_state[h] = st;
 	memcpy(fs->pred_p[h], p, sizeof p);
-	fs->pred_start[h] = start;
-	fs->pred_end[h] = end;
-	put_state(fs, start, end, h, issued, st, p, x);
+	fs->pred_start[h] = r->start;
+	fs->pred_end[h] = r->end;
+	put_state(fs, r->start, r->end, h, r->issued, st, p, x);
 	if (h >= sl.nsteps)
-		evaluate(fs, issued);
+		evaluate(fs, r->issued);
+}
+
+/* Why r cannot be used (NULL when it can). */
+static const char *
+fin_problem(const struct fin *r)
+{
+	static char msg[80];
+
+	if (!r->has_mean)
+		return "mean: missing or not a number";
+	if (!r->predicted)
+		return NULL;
+	if (!r->has_step || r->step != floor(r->step) || r->step < 1 ||
+	    r->step > MAXH) {
+		snprintf(msg, sizeof msg, "step: not an integer 1 to %d", MAXH);
+		return msg;
+	}
+	if (!r->has_issued)
+		return "issued_at: missing or not an RFC 3339 time";
+	if (!r->has_bounds)
+		return "a predicted features record needs numbers mean, lo80, "
+		    "hi80 and hi95";
+	return NULL;
+}
+
+/* A valid record: out first, then what it causes. */
+static void
+do_fin(const fx_line *ln, const struct fin *r)
+{
+	struct feeder *fs;
+
+	pass(ln);
+	fs = feeder_get(r->id, r->idlen);
+
+	if (r->predicted)
+		do_predicted(fs, r);
+	else
+		do_history(fs, r);
+}
+
+/* A finite number field into *v; 1 when present. */
+static int
+jnum(jv rec, const char *key, double *v)
+{
+	return fx_json_num(rec, key, v) == 1 && isfinite(*v);
 }
 
 static void
-do_features(jv rec)
+do_features(const fx_line *ln, jv rec)
 {
 	const char *id = fx_json_str(rec, "feeder_id");
 	const char *seg = fx_json_str(rec, "segment");
 	const char *ws = fx_json_str(rec, "window_start");
 	const char *we = fx_json_str(rec, "window_end");
+	const char *iss = fx_json_str(rec, "issued_at");
 	const char *why;
-	fx_time start, end;
-	struct feeder *fs;
+	struct fin r;
 
+	memset(&r, 0, sizeof r);
 	if (id == NULL || *id == '\0') {
 		reject("feeder_id: missing, empty or not a string");
 		return;
 	}
 	if (ws == NULL || we == NULL ||
-	    fx_time_parse_rfc3339(ws, strlen(ws), &start, &why) != 0 ||
-	    fx_time_parse_rfc3339(we, strlen(we), &end, &why) != 0 ||
-	    end <= start) {
+	    fx_time_parse_rfc3339(ws, strlen(ws), &r.start, &why) != 0 ||
+	    fx_time_parse_rfc3339(we, strlen(we), &r.end, &why) != 0 ||
+	    r.end <= r.start) {
 		reject("window_start, window_end: want RFC 3339 times, start "
 		    "before end");
 		return;
 	}
-	fs = feeder_get(id, strlen(id));
-	if (seg != NULL && strcmp(seg, "history") == 0)
-		do_history(fs, rec, start, end);
-	else if (seg != NULL && strcmp(seg, "predicted") == 0)
-		do_predicted(fs, rec, start, end);
-	else
+	if (seg == NULL || (strcmp(seg, "history") != 0 &&
+	    strcmp(seg, "predicted") != 0)) {
 		reject("segment: want \"history\" or \"predicted\"");
+		return;
+	}
+	r.id = id;
+	r.idlen = strlen(id);
+	r.predicted = strcmp(seg, "predicted") == 0;
+	r.has_issued = iss != NULL && fx_time_parse_rfc3339(iss, strlen(iss),
+	    &r.issued, &why) == 0;
+	r.has_step = fx_json_num(rec, "step", &r.step) == 1;
+	r.has_mean = jnum(rec, "mean", &r.mean);
+	r.has_max = jnum(rec, "max", &r.max);
+	r.has_bounds = jnum(rec, "lo80", &r.lo80) &&
+	    jnum(rec, "hi80", &r.hi80) && jnum(rec, "hi95", &r.hi95);
+	r.has_tod = jnum(rec, "tod_sin", &r.tod_sin) &&
+	    jnum(rec, "tod_cos", &r.tod_cos);
+	r.has_temp = jnum(rec, "temperature_c", &r.temp);
+	if ((why = fin_problem(&r)) != NULL) {
+		reject("%s", why);
+		return;
+	}
+	do_fin(ln, &r);
+}
+
+/*
+ * The fast path for features records: a scan of the line's members
+ * (fx_json_scan).  Returns 1 when the record was handled, 0 when it needs
+ * the full parse (unusual text, or something to reject, which the slow
+ * path words).
+ */
+enum { F_TYPE, F_ID, F_SEG, F_WS, F_WE, F_STEP, F_ISS, F_MEAN, F_MAX,
+	F_LO80, F_HI80, F_HI95, F_TODS, F_TODC, F_TEMP, NF };
+
+static int
+fast_features(const fx_line *ln)
+{
+	static fx_jfield f[NF] = {
+		{ "type", 0, 0, 0 }, { "feeder_id", 0, 0, 0 },
+		{ "segment", 0, 0, 0 }, { "window_start", 0, 0, 0 },
+		{ "window_end", 0, 0, 0 }, { "step", 0, 0, 0 },
+		{ "issued_at", 0, 0, 0 }, { "mean", 0, 0, 0 },
+		{ "max", 0, 0, 0 }, { "lo80", 0, 0, 0 }, { "hi80", 0, 0, 0 },
+		{ "hi95", 0, 0, 0 }, { "tod_sin", 0, 0, 0 },
+		{ "tod_cos", 0, 0, 0 }, { "temperature_c", 0, 0, 0 }
+	};
+	const char *why;
+	struct fin r;
+	double d;
+	int i;
+
+	if (fx_json_scan(ln->text, ln->len, f, NF) != 1 ||
+	    f[F_TYPE].kind != FX_JS_STRING || f[F_TYPE].len != 8 ||
+	    memcmp(f[F_TYPE].v, "features", 8) != 0 ||
+	    f[F_ID].kind != FX_JS_STRING || f[F_ID].len == 0 ||
+	    f[F_SEG].kind != FX_JS_STRING || f[F_WS].kind != FX_JS_STRING ||
+	    f[F_WE].kind != FX_JS_STRING)
+		return 0;
+	memset(&r, 0, sizeof r);
+	r.id = f[F_ID].v;
+	r.idlen = f[F_ID].len;
+	if (f[F_SEG].len == 9 && memcmp(f[F_SEG].v, "predicted", 9) == 0)
+		r.predicted = 1;
+	else if (!(f[F_SEG].len == 7 && memcmp(f[F_SEG].v, "history", 7) == 0))
+		return 0;
+	if (fx_time_parse_rfc3339(f[F_WS].v, f[F_WS].len, &r.start,
+	    &why) != 0 || fx_time_parse_rfc3339(f[F_WE].v, f[F_WE].len,
+	    &r.end, &why) != 0 || r.end <= r.start)
+		return 0;
+	if (f[F_ISS].kind == FX_JS_STRING)
+		r.has_issued = fx_time_parse_rfc3339(f[F_ISS].v, f[F_ISS].len,
+		    &r.issued, &why) == 0;
+	for (i = F_STEP; i < NF; i++)
+		if (f[i].kind == FX_JS_NUMBER &&
+		    (!fx_jfield_num(&f[i], &d) || !isfinite(d)))
+			return 0;	/* let the full parse judge it */
+	r.has_step = fx_jfield_num(&f[F_STEP], &r.step);
+	r.has_mean = fx_jfield_num(&f[F_MEAN], &r.mean);
+	r.has_max = fx_jfield_num(&f[F_MAX], &r.max);
+	r.has_bounds = fx_jfield_num(&f[F_LO80], &r.lo80) &&
+	    fx_jfield_num(&f[F_HI80], &r.hi80) &&
+	    fx_jfield_num(&f[F_HI95], &r.hi95);
+	r.has_tod = fx_jfield_num(&f[F_TODS], &r.tod_sin) &&
+	    fx_jfield_num(&f[F_TODC], &r.tod_cos);
+	r.has_temp = fx_jfield_num(&f[F_TEMP], &r.temp);
+	if (fin_problem(&r) != NULL)
+		return 0;	/* to be rejected: the slow path words it */
+	do_fin(ln, &r);
+	return 1;
 }
 
 static void
-do_spike(jv rec)
+do_spike(const fx_line *ln, jv rec)
 {
 	const char *id = fx_json_str(rec, "feeder_id");
 	const char *phase = fx_json_str(rec, "phase");
@@ -732,6 +850,7 @@ do_spike(jv rec)
 		reject("spike: feeder_id or phase missing");
 		return;
 	}
+	pass(ln);
 	fs = feeder_get(id, strlen(id));
 	if (strcmp(phase, "end") == 0)
 		fs->spike = 0;
@@ -746,10 +865,12 @@ do_line(const fx_line *ln)
 	char err[256];
 	const char *type;
 	size_t tlen;
-	unsigned long long rej = n_rej;
 	jv rec;
 
 	type = fx_record_peek_type(ln->text, ln->len, &tlen);
+	if (type != NULL && tlen == 8 && memcmp(type, "features", 8) == 0 &&
+	    fast_features(ln))
+		return;
 	if (type != NULL &&
 	    !(tlen == 8 && memcmp(type, "features", 8) == 0) &&
 	    !(tlen == 5 && memcmp(type, "spike", 5) == 0)) {
@@ -763,17 +884,11 @@ do_line(const fx_line *ln)
 		reject("%s", err);
 		return;
 	}
-	/* the record goes out before what it causes */
-	if (strcmp(type, "features") == 0 || strcmp(type, "spike") == 0) {
-		if (out != NULL && opt.mode == M_CLASSIFY)
-			fx_writer_pass(out, ln);
-		if (strcmp(type, "features") == 0)
-			do_features(rec);
-		else
-			do_spike(rec);
-		if (n_rej == rej)
-			n_pass++;
-	} else
+	if (strcmp(type, "features") == 0)
+		do_features(ln, rec);
+	else if (strcmp(type, "spike") == 0)
+		do_spike(ln, rec);
+	else
 		pass(ln);
 	jv_free(rec);
 }
