@@ -576,26 +576,31 @@ fx-eval: 7 records in: 3 forecasts (2 outside --from/--to), 4 readings (0 late),
 
 # ---- states (fx-classify's state and state_change records) ----
 
-# hm MINUTES: HH:MM of minutes after midnight.
+# hm VAR MINUTES: VAR = HH:MM of minutes after midnight (no subshell:
+# the streams are built fast).
 hm() {
-	printf '%02d:%02d' $(($1 / 60)) $(($1 % 60))
+	printf -v "$1" '%02d:%02d' $(($2 / 60)) $(($2 % 60))
 }
 
-# plus15 HH:MM: fifteen minutes later.
+# plus15 VAR HH:MM: VAR = fifteen minutes later.
 plus15() {
-	hm $((10#${1%:*} * 60 + 10#${1#*:} + 15))
+	hm "$1" $((10#${2%:*} * 60 + 10#${2#*:} + 15))
 }
 
 # obs FEEDER HH:MM STATE: the observed 15-minute slice starting HH:MM.
 obs() {
+	local e
+	plus15 e "$2"
 	printf '{"type":"state","feeder_id":"%s","slice_start":"2026-01-05T%s:00Z","slice_end":"2026-01-05T%s:00Z","horizon":0,"state":%s,"probs":[1,0,0],"model":"observed","alert_kw":80,"critical_kw":95}\n' \
-	    "$1" "$2" "$(plus15 "$2")" "$3"
+	    "$1" "$2" "$e" "$3"
 }
 
 # pred FEEDER HH:MM HORIZON STATE [MODEL] [END]: a predicted slice.
 pred() {
+	local e
+	plus15 e "$2"
 	printf '{"type":"state","feeder_id":"%s","slice_start":"2026-01-05T%s:00Z","slice_end":"2026-01-05T%s:00Z","horizon":%s,"issued_at":"2026-01-05T%s:00Z","state":%s,"probs":[0.2,0.3,0.5],"model":"%s","alert_kw":80,"critical_kw":95}\n' \
-	    "$1" "$2" "${6:-$(plus15 "$2")}" "$3" "$2" "$4" "${5:-m}"
+	    "$1" "$2" "${6:-$e}" "$3" "$2" "$4" "${5:-m}"
 }
 
 # chg FEEDER HH:MM PREV NEW [MODEL]: a state change.
@@ -652,15 +657,16 @@ cm_input() {
 # slice of E but never changed its state: every episode missed, no
 # escalation.
 ev_input() {
-	local m st
+	local m st t
 	for m in $(seq 360 15 885); do
-		case $(hm $m) in
+		hm t $m
+		case $t in
 		09:00|09:15|11:00|11:15|14:00) st=2 ;;
 		08:45) st=1 ;;
 		*) st=0 ;;
 		esac
-		obs E "$(hm $m)" $st
-		case $(hm $m) in
+		obs E $t $st
+		case $t in
 		06:15) chg E 06:30 0 2; chg E 07:00 2 0 ;;
 		08:30) chg E 08:40 0 2 ;;
 		09:45) chg E 10:00 2 0 ;;
@@ -672,12 +678,13 @@ ev_input() {
 	done
 	pred E 10:00 1 0 m2
 	for m in $(seq 360 15 525); do
-		case $(hm $m) in
+		hm t $m
+		case $t in
 		07:00|08:00) st=2 ;;
 		*) st=0 ;;
 		esac
-		obs G "$(hm $m)" $st
-		case $(hm $m) in
+		obs G $t $st
+		case $t in
 		06:30) chg G 06:45 0 2 ;;
 		07:00) chg G 07:10 2 0; chg G 07:15 0 2 ;;
 		08:15) chg G 08:30 2 0 ;;
@@ -689,7 +696,7 @@ ev_input() {
 	cm_input > in
 	run --separate-stderr fx-eval in
 	[ "$status" -eq 0 ]
-	[ "$stderr" = "fx-eval: 16 records in: 0 forecasts (0 outside --from/--to), 0 readings (0 late), 16 states (0 predicted outside --from/--to), 0 state changes, 0 other, 0 rejected; 0 steps: 0 scored, 0 missing, 0 unresolved; 10 predicted slices: 10 scored, 0 unmatched, 0 unresolved; 11 results" ]
+	[ "$stderr" = "fx-eval: 16 records in: 0 forecasts (0 outside --from/--to), 0 readings (0 late), 16 states (0 predicted outside --from/--to, 0 observed out of order), 0 state changes, 0 other, 0 rejected; 0 steps: 0 scored, 0 missing, 0 unresolved; 10 predicted slices: 10 scored, 0 unmatched, 0 unresolved; 11 results" ]
 	# F1 h1, F1 h2, F1 all, F2 h1, F2 all, * h1, * h2, * all; events of
 	# F1, F2, *
 	[ "${lines[0]}" = '{"type":"eval","kind":"state","model":"m","feeder_id":"F1","horizon":1,"n":4,"confusion":[[1,0,0],[0,0,1],[0,1,1]],"precision":[1,0,0.5],"recall":[1,0,0.5],"f1":[1,0,0.5],"unmatched":0,"unresolved":0}' ]
@@ -733,13 +740,13 @@ ev_input() {
 	  pred F1 09:00 3 0		# never observed: unmatched
 	  pred F1 11:00 1 1
 	  obs F1 10:45 1		# 10:45 h1: (1, 1)
-	  for m in $(seq 660 15 900); do obs F1 "$(hm $m)" 0; done	# 11:00 h1: (0, 1)
+	  for m in $(seq 660 15 900); do hm t $m; obs F1 $t 0; done	# 11:00 h1: (0, 1)
 	  pred F1 10:00 4 2		# 10:00 has left the 16 kept: unmatched
 	  pred F1 11:15 4 0		# 11:15 is kept: (0, 0)
 	  pred F1 15:15 1 0; } > in	# never observed: unresolved
 	run --separate-stderr fx-eval in
 	[ "$status" -eq 0 ]
-	[[ "$stderr" == *" 32 states (0 predicted outside --from/--to), "*"; 11 predicted slices: 5 scored, 5 unmatched, 1 unresolved; "* ]]
+	[[ "$stderr" == *" 32 states (0 predicted outside --from/--to, 1 observed out of order), "*"; 11 predicted slices: 5 scored, 5 unmatched, 1 unresolved; "* ]]
 	[ "$(srow F1 1 | jq -c '[.n,.confusion,.unmatched,.unresolved]')" = '[3,[[0,1,0],[0,1,0],[0,0,1]],2,1]' ]
 	[ "$(srow F1 2 | jq -c '[.n,.confusion,.unmatched,.unresolved]')" = '[1,[[0,0,0],[0,0,0],[0,0,1]],1,0]' ]
 	[ "$(srow F1 3 | jq -c '[.n,.precision,.recall,.f1,.unmatched]')" = '[0,[null,null,null],[null,null,null],[null,null,null],1]' ]
@@ -752,7 +759,7 @@ ev_input() {
 	ev_input > in
 	run --separate-stderr fx-eval in
 	[ "$status" -eq 0 ]
-	[[ "$stderr" == *", 49 states (0 predicted outside --from/--to), 13 state changes, "* ]]
+	[[ "$stderr" == *", 49 states (0 predicted outside --from/--to, 0 observed out of order), 13 state changes, "* ]]
 	# Critical: A caught (lead 20), B late, C missed; 06:30 and 12:30
 	# false; 14:50 unjudged; 36 slices of 15 minutes = 0.375 days
 	e=$(erow E)
@@ -844,7 +851,7 @@ ev_input() {
 	cm_input > in
 	run --separate-stderr fx-eval --from 2026-01-05T10:30:00Z in
 	[ "$status" -eq 0 ]
-	[[ "$stderr" == *" 16 states (6 predicted outside --from/--to), "*"; 4 predicted slices: 4 scored, 0 unmatched, 0 unresolved; "* ]]
+	[[ "$stderr" == *" 16 states (6 predicted outside --from/--to, 0 observed out of order), "*"; 4 predicted slices: 4 scored, 0 unmatched, 0 unresolved; "* ]]
 	# 10:30 and 10:45, observed 2 and 2: h1 predicted 2, 1; h2 0, 2
 	[ "$(srow F1 1 | jq -c '[.n,.confusion]')" = '[2,[[0,0,0],[0,0,0],[0,1,1]]]' ]
 	[ "$(srow F1 2 | jq -c '[.n,.confusion]')" = '[2,[[0,0,0],[0,0,0],[1,0,1]]]' ]
@@ -889,7 +896,7 @@ ev_input() {
 	grep -qx "fx-eval: in:8: new_state: not 0, 1 or 2" <<< "$stderr"
 	grep -qx "fx-eval: in:9: prev_state: not 0, 1 or 2" <<< "$stderr"
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 9 ]
-	[ "${stderr##*$'\n'}" = "fx-eval: 11 records in: 0 forecasts (0 outside --from/--to), 0 readings (0 late), 3 states (0 predicted outside --from/--to), 0 state changes, 0 other, 8 rejected; 0 steps: 0 scored, 0 missing, 0 unresolved; 1 predicted slices: 1 scored, 0 unmatched, 0 unresolved; 6 results" ]
+	[ "${stderr##*$'\n'}" = "fx-eval: 11 records in: 0 forecasts (0 outside --from/--to), 0 readings (0 late), 3 states (0 predicted outside --from/--to, 0 observed out of order), 0 state changes, 0 other, 8 rejected; 0 steps: 0 scored, 0 missing, 0 unresolved; 1 predicted slices: 1 scored, 0 unmatched, 0 unresolved; 6 results" ]
 	# the prediction without a model is model "": observed 1, predicted 1
 	[ "$(srow F1 1 '' | jq -c '[.n,.confusion[1]]')" = '[1,[0,1,0]]' ]
 	run --separate-stderr fx-eval --strict in

@@ -195,7 +195,7 @@ void fc_free(void);
 /* ---- the state scorer (state.c) ---- */
 
 struct st_stats {
-	unsigned long long observed, predicted, changes;
+	unsigned long long predicted;
 	unsigned long long outside;	/* predicted slices outside
 					 * --from/--to */
 	unsigned long long scored, unmatched, unresolved;

@@ -634,12 +634,13 @@ parse_time(const char *what, const char *s)
 static void
 summary(void)
 {
-	char st[160] = "", sl[200] = "";
+	char st[256] = "", sl[256] = "";
 
 	if (n_state + n_change > 0) {
 		snprintf(st, sizeof st, ", %llu states (%llu predicted "
-		    "outside --from/--to), %llu state changes", n_state,
-		    st_stats.outside, n_change);
+		    "outside --from/--to, %llu observed out of order), %llu "
+		    "state changes", n_state, st_stats.outside,
+		    st_stats.obs_old, n_change);
 		snprintf(sl, sizeof sl, "; %llu predicted slices: %llu "
 		    "scored, %llu unmatched, %llu unresolved",
 		    st_stats.predicted, st_stats.scored, st_stats.unmatched,
