@@ -6,7 +6,7 @@
 #
 # Inputs, written once to files (fx-sim, 15-minute steps, exo every hour):
 #   small: fx-sim -n 1000 -d 28d   2,688,000 readings
-#   year:  fx-sim -n 1000 -d 365d  35,040,000 readings (about 4.6 GB)
+#   year:  fx-sim -n 1000 -d 365d  35,040,000 readings (about 3.8 GB)
 # hyperfine ($RUNS runs after a warm-up on the small input, $YRUNS runs on
 # the year; output to /dev/null, pinned to one CPU with taskset) times, in
 # the same invocation:
@@ -15,8 +15,8 @@
 #     and output work with a model that costs nothing - the floor, so the
 #     difference is what the regression costs;
 #   - fx-features with its defaults, a peer filter over the same stream.
-# The year input is also run through fx-forecast --every 1h (a forecast an
-# hour instead of every 15 minutes: the model still updates every bin).
+# The year input (about 6 minutes a run) is run through fx-forecast alone;
+# its baseline is the small input's persistence row.
 # Max RSS from /usr/bin/time -v with 1,000 and with 10,000 feeders.
 #
 # Usage: sh bench/forecast.sh  (uses bin/fx-sim, bin/fx-forecast,
@@ -69,9 +69,7 @@ rm -f "$TMPD/wide.ndjson"
 fx-sim -n 1000 -d 365d --step 15m --exo-interval 1h > "$YEAR"
 NY=$(grep -c '"type":"reading"' "$YEAR")
 hyperfine -N --runs "$YRUNS" --export-json "$OUT/forecast-year.json" \
-    -n fx-forecast "$PIN fx-forecast -q $YEAR" \
-    -n fx-forecast-every-1h "$PIN fx-forecast -q --every 1h $YEAR" \
-    -n fx-forecast-persistence "$PIN fx-forecast -q --model persistence $YEAR" > /dev/null
+    -n fx-forecast "$PIN fx-forecast -q $YEAR" > /dev/null
 echo
 echo "Year: \`fx-sim -n 1000 -d 365d --step 15m --exo-interval 1h\`, $NY readings," \
     "$(wc -c < "$YEAR") bytes; median of $YRUNS runs."

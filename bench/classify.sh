@@ -1,0 +1,57 @@
+#!/bin/sh
+# fx-classify cost (SRS R21-R26).  Targets: classifying a feature vector
+# <= 5 us; fx-classify >= 200,000 feature records/s on one core; training
+# on a year of 1,000 feeders at 15 minutes in under a minute.
+#
+# Input, written once: fx-sim -n 1000 -d 7d --step 15m | fx-forecast
+# --every 15m | fx-features: 672,000 history and 2,684,000 predicted
+# features records (every feeder forecast at every 15-minute step), with
+# the readings and forecasts removed so that fx-classify reads features
+# only.  hyperfine ($RUNS runs after a warm-up, output to /dev/null,
+# pinned to one CPU) times, in the same invocation:
+#   - fx-classify -m model.json (the trained model, explanations on);
+#   - fx-classify --rules (no model: the normal-CDF rules);
+#   - jq -c empty: libjq parsing every line and nothing else, the floor for
+#     a program that parses each record with libjq.
+# Training: fx-classify train on the same 7 days (1000 feeders, levels at
+# --limit 560: Alert 448 kW, Critical 532 kW), timed as a whole.
+#
+# Usage: sh bench/classify.sh (uses bin/).  Prints a Markdown report.
+set -eu
+cd "$(dirname "$0")/.."
+export PATH="$PWD/bin:$PATH" LC_ALL=C
+OUT=bench/out
+RUNS=${RUNS:-5}
+mkdir -p "$OUT"
+command -v hyperfine >/dev/null || { echo "classify.sh: hyperfine missing" >&2; exit 2; }
+PIN=
+command -v taskset >/dev/null && PIN="taskset -c 0"
+TMPD=$(mktemp -d /tmp/fx-classify-bench.XXXXXX)
+trap 'rm -rf "$TMPD"' EXIT
+F=$TMPD/features.ndjson
+
+fx-sim -n 1000 -d 7d --step 15m --exo-interval 1h | fx-forecast -q --every 15m |
+    fx-features -q | grep '"type":"features"' > "$F"
+N=$(wc -l < "$F")
+# the model timed: trained on the same data, timed below
+start=$(date +%s.%N)
+$PIN fx-classify train -v --limit 560 -o "$TMPD/m.json" "$F" 2> "$TMPD/train.log"
+end=$(date +%s.%N)
+hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/classify.json" \
+    -n fx-classify-model "$PIN fx-classify -q --limit 560 -m $TMPD/m.json $F" \
+    -n fx-classify-rules "$PIN fx-classify -q --limit 560 --rules $F" \
+    -n jq-parse "$PIN jq -c empty $F" > /dev/null
+
+echo "## fx-classify ($(date -u +%Y-%m-%d), $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1))"
+echo
+echo "Input: \`fx-sim -n 1000 -d 7d --step 15m | fx-forecast --every 15m | fx-features\`," \
+    "features records only: $N records, $(wc -c < "$F") bytes; median of $RUNS runs."
+echo
+echo "| command | median s | records/s | us per record |"
+echo "|---|---|---|---|"
+jq -r --argjson n "$N" '.results[] | "| \(.command) | \(.median * 1000 | round / 1000) | \($n / .median | round) | \(.median / $n * 1e7 | round / 10) |"' "$OUT/classify.json"
+echo
+echo "Training on all $N records (1,000 feeders x 7 days):" \
+    "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s in all;" \
+    "$(grep -c iteration "$TMPD/train.log") Newton iterations;" \
+    "$(tail -1 "$TMPD/train.log" | sed 's/^fx-classify: //')"
