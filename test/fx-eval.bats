@@ -815,6 +815,11 @@ ev_input() {
 	{ chg K 09:30 0 1; obs K 09:30 0; chg K 09:45 1 2; obs K 09:45 0; obs K 10:00 2; } > run
 	run --separate-stderr fx-eval -q run
 	[ "$(erow K | jq -c '[.caught,.median_lead_min,.escalations,.alert_caught,.alert_median_lead_min,.alert_escalations]')" = '[1,15,1,1,30,1]' ]
+	# held at 2 through a dip: the second episode's lead runs from the
+	# first one's end (10:15), not from the escalation at 09:30
+	{ chg J 09:30 0 2; obs J 09:45 0; obs J 10:00 2; obs J 10:15 0; obs J 10:30 2; } > held
+	run --separate-stderr fx-eval -q held
+	[ "$(erow J | jq -c '[.episodes,.caught,.median_lead_min,.mean_lead_min]')" = '[2,2,22.5,22.5]' ]
 	# a change at the episode's end is not late; one before it is
 	{ obs L 10:00 2; chg L 10:15 0 2; obs L 10:15 0; chg L 10:30 2 0; obs L 10:30 0
 	  obs M 10:00 2; chg M 10:10 0 2; obs M 10:15 0; } > late
@@ -1072,14 +1077,20 @@ ev_input() {
 	        for L, pre in ((2, ""), (1, "alert_")):
 	            eps = episodes(f, L)
 	            caught = late = 0; leads = []
+	            prev_end = None
 	            for s, e in eps:
 	                if state_at(ch, s) >= L:
 	                    caught += 1
 	                    since = max(ms(c["timestamp"]) for c in ch if ms(c["timestamp"]) <= s and c["new_state"] >= L
 	                                and state_at([d for d in ch if ms(d["timestamp"]) < ms(c["timestamp"])], ms(c["timestamp"])) < L)
+	                    # a warning held on from the previous episode
+	                    # counts from that episode's end
+	                    if prev_end is not None and prev_end > since:
+	                        since = prev_end
 	                    leads.append((s - since) / 60000)
 	                elif any(s < ms(c["timestamp"]) < e and c["new_state"] >= L for c in ch):
 	                    late += 1
+	                prev_end = e
 	            esc = fa = unj = 0
 	            for c in ch:
 	                t = ms(c["timestamp"])

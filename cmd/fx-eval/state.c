@@ -666,11 +666,19 @@ score_level(const struct st_feeder *sf, const struct change *ch, size_t n,
 		a->episodes++;
 		i = changes_upto(ch, n, onset);
 		if (i > 0 && ch[i - 1].next >= L) {
-			/* caught: since when has it been at L or above? */
+			/* caught: since when has it been at L or above?  A
+			 * warning held on from the previous episode counts
+			 * only from that episode's end, so that hysteresis
+			 * does not lengthen the lead */
+			fx_time since;
+
 			for (j = i - 1; j > 0 && ch[j - 1].next >= L; j--)
 				;
+			since = ch[j].t;
+			if (e > 0 && ep[e - 1].end > since)
+				since = ep[e - 1].end;
 			a->caught++;
-			add_lead(a, (double)(onset - ch[j].t) / 60000.0);
+			add_lead(a, (double)(onset - since) / 60000.0);
 			continue;
 		}
 		for (j = i; j < n && ch[j].next < L; j++)
