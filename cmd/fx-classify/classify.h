@@ -60,7 +60,8 @@ int cl_decide(const cl_model *m, const double p[CL_K]);
 /*
  * Rules without a model: the slice's load as a normal variable with mean
  * p50 and the spread of the 80% interval, p[k] the probability of each
- * state's range; an open spike raises the floor.
+ * state's range.  (An open limit spike raises the observed slice, not
+ * these.)
  */
 void cl_rules(const cl_slice *s, double p[CL_K]);
 

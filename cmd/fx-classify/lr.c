@@ -489,8 +489,9 @@ cl_model_load(cl_model *m, const char *path, char *err, size_t errlen)
 		    sizeof why) != 0) {
 			jv_free(wrap);
 			jv_free(a);
-			snprintf(err, errlen, "%s: coef[%d]: %s", path, k,
-			    why + 5);
+			/* why is "row: ..." or "row[j]: ...": say coef[k] */
+			snprintf(err, errlen, "%s: coef[%d]%s", path, k,
+			    why + 3);
 			goto out;
 		}
 		jv_free(wrap);

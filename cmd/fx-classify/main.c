@@ -78,7 +78,7 @@ struct feeder {
 	struct pend *pend;
 	size_t npend;
 	/* derived levels: the observed slices' means */
-	float *hist;
+	double *hist;
 	size_t nhist, hcap;
 };
 
@@ -111,6 +111,7 @@ static struct sampleset {
 	size_t n, cap;
 	uint64_t seen0;		/* class-0 samples offered */
 	size_t n0;		/* class-0 samples kept */
+	size_t *idx0;		/* where they are in s[] */
 	int64_t count[CL_K];
 } sets[2];
 static gsl_rng *rng;
@@ -122,9 +123,9 @@ usage(int st)
 	fprintf(st ? stderr : stdout,
 "usage: fx-classify [-hqv] [-c config] [-m model.json | --rules] [--errors-inline]\n"
 "                   [--hold duration] [--limit kw] [--no-slices] [--strict] [file ...]\n"
-"       fx-classify label [-c config] [-m model.json] [--limit kw]\n"
+"       fx-classify label [-qv] [-c config] [-m model.json] [--limit kw]\n"
 "                   [--derive-levels p_alert,p_critical] [--from time] [--to time] file ...\n"
-"       fx-classify train -o model.json [-c config] [--limit kw]\n"
+"       fx-classify train -o model.json [-qv] [-c config] [--limit kw]\n"
 "                   [--derive-levels p_alert,p_critical] [--from time] [--to time]\n"
 "                   [--train-to time] [--l2 x] [--max-samples n]\n"
 "                   [--precision p] file ...\n");
@@ -486,19 +487,16 @@ add_sample(const struct pend *p, int y)
 			uint64_t r = gsl_rng_uniform_int(rng, ss->seen0 >
 			    4294967295ULL ? 4294967295UL :
 			    (unsigned long)ss->seen0);
-			size_t i, k = 0;
 
-			if (r >= (uint64_t)opt.max_samples)
-				return;
 			/* replace the r-th class-0 sample */
-			for (i = 0; i < ss->n; i++)
-				if (ss->s[i].y == 0 && k++ == r) {
-					ss->s[i] = s;
-					return;
-				}
+			if (r < (uint64_t)opt.max_samples)
+				ss->s[ss->idx0[r]] = s;
 			return;
 		}
-		ss->n0++;
+		if (ss->idx0 == NULL)
+			ss->idx0 = fx_xmalloc((size_t)opt.max_samples *
+			    sizeof *ss->idx0);
+		ss->idx0[ss->n0++] = ss->n;
 	}
 	if (ss->n == ss->cap) {
 		ss->cap = ss->cap ? 2 * ss->cap : 4096;
@@ -588,7 +586,7 @@ do_history(struct feeder *fs, const struct fin *r)
 				fs->hist = fx_xrealloc(fs->hist, fs->hcap *
 				    sizeof *fs->hist);
 			}
-			fs->hist[fs->nhist++] = (float)r->mean;
+			fs->hist[fs->nhist++] = r->mean;
 		}
 		return;
 	}
@@ -838,12 +836,16 @@ fast_features(const fx_line *ln)
 	return 1;
 }
 
+/* Only limit spikes (fx-detect's rule "limit") carry a severity against
+ * the feeder's levels; the other rules' starts and ends leave the state
+ * alone. */
 static void
 do_spike(const fx_line *ln, jv rec)
 {
 	const char *id = fx_json_str(rec, "feeder_id");
 	const char *phase = fx_json_str(rec, "phase");
 	const char *sev = fx_json_str(rec, "severity");
+	const char *rule = fx_json_str(rec, "rule");
 	struct feeder *fs;
 
 	if (id == NULL || *id == '\0' || phase == NULL) {
@@ -851,6 +853,8 @@ do_spike(const fx_line *ln, jv rec)
 		return;
 	}
 	pass(ln);
+	if (rule == NULL || strcmp(rule, "limit") != 0)
+		return;
 	fs = feeder_get(id, strlen(id));
 	if (strcmp(phase, "end") == 0)
 		fs->spike = 0;
@@ -923,15 +927,15 @@ run_input(const char *path)
 /* ---- --derive-levels ---- */
 
 static int
-cmp_float(const void *a, const void *b)
+cmp_double(const void *a, const void *b)
 {
-	float x = *(const float *)a, y = *(const float *)b;
+	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
 }
 
 static double
-quantile(float *v, size_t n, double q)
+quantile(const double *v, size_t n, double q)
 {
 	double pos = q * (double)(n - 1);
 	size_t i = (size_t)pos;
@@ -956,19 +960,21 @@ derive_levels(int argc, char **argv)
 	for (f = 0; f < fx_feeders_count(feeders); f++) {
 		struct feeder *fs = fx_feeders_state(feeders, f);
 
+		fs->spike = 0;
 		if (fs->nhist < 96) {
 			fx_warn("feeder '%s': %zu observed slices before "
 			    "--train-to: too few to derive levels",
 			    quote(fs->id, strlen(fs->id)), fs->nhist);
 			continue;
 		}
-		qsort(fs->hist, fs->nhist, sizeof *fs->hist, cmp_float);
+		qsort(fs->hist, fs->nhist, sizeof *fs->hist, cmp_double);
 		fs->alert_kw = quantile(fs->hist, fs->nhist, opt.q_alert);
 		fs->critical_kw = quantile(fs->hist, fs->nhist, opt.q_critical);
 		if (fs->critical_kw <= fs->alert_kw)
 			fs->critical_kw = nextafter(fs->alert_kw, INFINITY);
 		fs->levels = 1;
 		fs->levels_from = "derived";
+		fs->spike = 0;	/* the second read starts afresh */
 		free(fs->hist);
 		fs->hist = NULL;
 		fs->nhist = fs->hcap = 0;
@@ -990,8 +996,7 @@ confusion(const cl_model *m, const struct sampleset *ss, int64_t cm[3][3])
 		for (j = 0; j < CL_NIN; j++)
 			x[j] = ss->s[i].x[j];
 		cl_probs(m, x, p);
-		cm[ss->s[i].y][cl_decide(m, p)] += ss->s[i].y == 0 ?
-		    1 : 1;
+		cm[ss->s[i].y][cl_decide(m, p)]++;
 	}
 }
 
@@ -1098,7 +1103,7 @@ tune(const struct sampleset *ss, double w0)
 		}
 	}
 	if (model.t_critical < 0)
-		model.t_critical = best_t;
+		model.t_critical = best_f1 > 0 ? best_t : 0.5;
 	model.t_alert = 0.5;
 	for (t = 1; t < 100; t++) {
 		double th = t / 100.0, tp = 0, fp = 0, fn = 0, f1;
@@ -1112,7 +1117,7 @@ tune(const struct sampleset *ss, double w0)
 			fn += w * (!pos && act);
 		}
 		f1 = tp > 0 ? 2 * tp / (2 * tp + fp + fn) : 0;
-		if (f1 > f1_a) {
+		if (f1 > f1_a && f1 > 0) {
 			f1_a = f1;
 			model.t_alert = th;
 		}
@@ -1398,5 +1403,7 @@ main(int argc, char **argv)
 	fx_buf_free(&ob);
 	free(sets[0].s);
 	free(sets[1].s);
+	free(sets[0].idx0);
+	free(sets[1].idx0);
 	return status;
 }
