@@ -134,7 +134,7 @@ pipeline() {
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	[ "${lines[0]}" = "usage: fx-classify [-hqv] [-c config] [-m model.json | --rules] [--errors-inline]" ]
-	printf '%s\n' "$output" | grep -oE -- '(\[|\| )-[-a-z0-9]+' | sed 's/^\[-//; s/^| -//; /^hqv$/d' | sort -u > usage
+	printf '%s\n' "$output" | grep -oE -- '(\[|\| )-[-a-z0-9]+' | sed 's/^\[-//; s/^| -//; /^hqv$/d; /^qv$/d' | sort -u > usage
 	printf '%s\n' h o q v >> usage
 	sed -n 's/^\.It Fl \([-a-z0-9]*\).*/\1/p' "$ROOT/man/fx-classify.1" | sort -u > man
 	[ "$(sort -u usage | wc -l)" -ge 19 ]
