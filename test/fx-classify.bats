@@ -309,6 +309,18 @@ sys.exit(bad)
 	[ "$(of state out | jq -c 'select(.issued_at == "2025-01-06T00:30:00Z" and .horizon == 1) | [.state, .probs[2]]')" = "[2,0.5]" ]
 	# a zero-width interval: the load is p50 for certain
 	[ "$(of state out | jq -c 'select(.issued_at == "2025-01-06T00:45:00Z" and .horizon < 4) | .probs' | paste -sd' ')" = "[0,0,1] [0,1,0] [1,0,0]" ]
+	# --decision moves the thresholds: the same probabilities, decided at
+	# P(Alert or worse) >= 0.9 and P(Critical) >= 0.05
+	fx-classify -q --limit 600 --decision 0.9,0.05 in > out2
+	of state out | jq -c 'select(.horizon > 0) | .probs' > p1
+	of state out2 | jq -c 'select(.horizon > 0) | .probs' > p2
+	cmp p1 p2
+	want=$(of state out2 | jq -r 'select(.horizon > 0) | .probs | if .[2] >= 0.05 then 2 elif .[1] + .[2] >= 0.9 then 1 else 0 end')
+	[ "$(of state out2 | jq -r 'select(.horizon > 0) | .state')" = "$want" ]
+	[ "$want" != "$(of state out | jq -r 'select(.horizon > 0) | .state')" ]
+	run --separate-stderr fx-classify --decision 0.5 in
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == "fx-classify: --decision: want two probabilities"* ]]
 }
 
 @test "the feeder's state: up at once, down after --hold of event time below, to the worst seen below" {

@@ -91,6 +91,7 @@ static struct {
 	fx_time from, to, train_to;	/* INT64_MIN/MAX when unset */
 	int64_t hold_ms;
 	double l2, precision;
+	double t_alert, t_critical;	/* --decision */
 	long max_samples;
 	int rules, strict, quiet, verbose, errors_inline, no_slices;
 } opt;
@@ -122,7 +123,8 @@ usage(int st)
 {
 	fprintf(st ? stderr : stdout,
 "usage: fx-classify [-hqv] [-c config] [-m model.json | --rules] [--errors-inline]\n"
-"                   [--hold duration] [--limit kw] [--no-slices] [--strict] [file ...]\n"
+"                   [--decision p_alert,p_critical] [--hold duration] [--limit kw]\n"
+"                   [--no-slices] [--strict] [file ...]\n"
 "       fx-classify label [-qv] [-c config] [-m model.json] [--limit kw]\n"
 "                   [--derive-levels p_alert,p_critical] [--from time] [--to time] file ...\n"
 "       fx-classify train -o model.json [-qv] [-c config] [--limit kw]\n"
@@ -660,7 +662,15 @@ do_predicted(struct feeder *fs, const struct fin *r)
 		cl_probs(&model, x, p);
 	else
 		cl_rules(&sl, p);
-	st = cl_decide(have_model && !opt.rules ? &model : NULL, p);
+	if (opt.t_critical > 0) {
+		/* --decision: the operator's thresholds over the model's */
+		cl_model d;
+
+		d.t_alert = opt.t_alert;
+		d.t_critical = opt.t_critical;
+		st = cl_decide(&d, p);
+	} else
+		st = cl_decide(have_model && !opt.rules ? &model : NULL, p);
 	if (r->issued != fs->pred_issued || h == 1) {
 		fs->pred_issued = r->issued;
 		fs->npred = 0;
@@ -1219,7 +1229,7 @@ train(void)
 
 /* ---- options ---- */
 
-enum { O_DERIVE = 256, O_ERRORS_INLINE, O_FROM, O_HOLD, O_L2, O_LIMIT,
+enum { O_DECISION = 256, O_DERIVE, O_ERRORS_INLINE, O_FROM, O_HOLD, O_L2, O_LIMIT,
 	O_MAX_SAMPLES, O_NO_SLICES, O_PRECISION, O_RULES, O_STRICT, O_TO, O_TRAIN_TO };
 
 static void
@@ -1254,6 +1264,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "decision", required_argument, NULL, O_DECISION },
 		{ "derive-levels", required_argument, NULL, O_DERIVE },
 		{ "errors-inline", no_argument, NULL, O_ERRORS_INLINE },
 		{ "from", required_argument, NULL, O_FROM },
@@ -1309,6 +1320,18 @@ main(int argc, char **argv)
 			    opt.q_critical < 1)) {
 				fx_error("--derive-levels: want two quantiles "
 				    "0 < alert < critical < 1, e.g. 0.95,0.99, "
+				    "not '%s'", quote(optarg, strlen(optarg)));
+				exit(FX_EXIT_USAGE);
+			}
+			break;
+		case O_DECISION:
+			opt.t_alert = strtod(optarg, &comma);
+			if (*comma != ',' ||
+			    sscanf(comma + 1, "%lf", &opt.t_critical) != 1 ||
+			    !(opt.t_alert > 0 && opt.t_alert <= 1 &&
+			    opt.t_critical > 0 && opt.t_critical <= 1)) {
+				fx_error("--decision: want two probabilities in "
+				    "(0, 1], alert and critical, e.g. 0.5,0.3, "
 				    "not '%s'", quote(optarg, strlen(optarg)));
 				exit(FX_EXIT_USAGE);
 			}
