@@ -210,8 +210,14 @@ test_models(void)
 	ok(s.used == FC_SNAIVE_WEEK, "with a week: snaive-week");
 	is_num(s.out[1].point, (double)(k - 1 + 2 - 7 * DAY), 0, "  = the "
 	    "value a week before the target");
-	ok(fc_init(&s, &s.p, 7 * 60000) != 0, "a step that does not divide "
-	    "an hour is refused");
+	{
+		fc_params p = s.p;
+		fc_series bad;
+
+		fc_free(&s);
+		ok(fc_init(&bad, &p, 7 * 60000) != 0, "a step that does not "
+		    "divide an hour is refused");
+	}
 }
 
 static void
