@@ -9,7 +9,9 @@
 # first 60% (levels from the same 60%) with 60-70% held out for the metrics
 # written into the model file; the last 30% is scored by fx-eval, for the
 # trained model and for the rules (the same levels, no model) side by side,
-# and for the rules with a lower Critical threshold (--decision 0.5,0.3).
+# the trained model with --confirm 3 (a rise seen only in forecasts must be
+# in three forecasts in a row), and the rules with a lower Critical
+# threshold (--decision 0.5,0.3).
 #
 # Usage: pipelines/backtest-classify.sh [data-dir]   (default ../shared/data)
 # Writes out/backtest-classify/<set>-{model.json,lr.ndjson,rules.ndjson}
@@ -52,9 +54,10 @@ for set in ETTm1 STEEL VIC; do
 	fx-forecast -q --every 15m $fopt "$tmp/r.ndjson" | fx-features -q $wopt > "$tmp/f.ndjson"
 	fx-classify train -q --derive-levels 0.95,0.99 --train-to "$t60" --to "$t70" \
 	    -o "$out/$set-model.json" "$tmp/f.ndjson"
-	for c in lr rules rules-0.3; do
+	for c in lr lr-confirm3 rules rules-0.3; do
 		case $c in
 		lr) copt= ;;
+		lr-confirm3) copt="--confirm 3" ;;
 		rules) copt=--rules ;;
 		rules-0.3) copt="--rules --decision 0.5,0.3" ;;
 		esac
@@ -65,6 +68,6 @@ for set in ETTm1 STEEL VIC; do
 		    def r: if . == null then "-" else . * 1000 | round / 1000 end;
 		    (map(select(.kind == "state" and .horizon == "all")) | .[0]) as $s |
 		    (map(select(.kind == "state_events")) | .[0]) as $e |
-		    "| \($set) | \(if $c == "lr" then "trained (" + $s.model + ")" elif $c == "rules" then "rules" else "rules, Critical at P >= 0.3" end) | \($s.precision[2] | r) / \($s.recall[2] | r) | \($e.episodes) | \($e.caught) | \($e.late) | \($e.median_lead_min | r) | \($e.escalations) | \($e.precision | r) | \($e.false_alarms_per_feeder_day | r) |"' "$tmp/e.ndjson"
+		    "| \($set) | \(if $c == "lr" then "trained (" + $s.model + ")" elif $c == "lr-confirm3" then "trained, --confirm 3" elif $c == "rules" then "rules" else "rules, Critical at P >= 0.3" end) | \($s.precision[2] | r) / \($s.recall[2] | r) | \($e.episodes) | \($e.caught) | \($e.late) | \($e.median_lead_min | r) | \($e.escalations) | \($e.precision | r) | \($e.false_alarms_per_feeder_day | r) |"' "$tmp/e.ndjson"
 	done
 done

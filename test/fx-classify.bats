@@ -410,6 +410,53 @@ sys.exit(bad)
 	[ "$(of state_change out | head -n 1 | jq .confidence)" = "$(jq '.[1]' p3)" ]
 }
 
+@test "--confirm: a rise only forecasts show waits for that many forecasts in a row; an observed one does not" {
+	# Critical forecasts at 00:15 and 00:30 (two in a row); a lone one at
+	# 02:15; then the observed slice 03:15-03:30 is Critical itself
+	recs > in <<-EOF
+	h F1 0 100
+	p F1 15 1 700 690 710
+	p F1 15 2 100 90 110
+	p F1 15 3 100 90 110
+	p F1 15 4 100 90 110
+	h F1 15 100
+	p F1 30 1 700 690 710
+	p F1 30 2 500 490 510
+	p F1 30 3 100 90 110
+	p F1 30 4 100 90 110
+	h F1 30 100
+	h F1 45 100
+	h F1 60 100
+	h F1 75 100
+	h F1 90 100
+	h F1 105 100
+	h F1 120 100
+	p F1 135 1 100 90 110
+	p F1 135 2 100 90 110
+	p F1 135 3 700 690 710
+	p F1 135 4 100 90 110
+	h F1 135 100
+	h F1 150 100
+	h F1 165 100
+	h F1 180 100
+	h F1 195 700
+	EOF
+	changes() { of state_change "$1" | jq -r '[.timestamp[11:16], .prev_state, .new_state, .cause.horizon] | @tsv' | paste -sd' '; }
+	fx-classify -q --limit 600 in > c1
+	fx-classify -q --limit 600 --confirm 2 in > c2
+	# at once: up at 00:15 and at 02:15 on one forecast each (the way down
+	# runs through the Alert the 00:30 forecast showed, after --hold)
+	[ "$(changes c1)" = "$(printf '00:15\t0\t2\t1 01:15\t2\t1\t0 02:00\t1\t0\t0 02:15\t0\t2\t3')" ]
+	# --confirm 2: up at 00:30, the second forecast in a row (the observed
+	# slices between them do not break the run); the lone forecast at 02:15
+	# raises nothing; the observed Critical slice ending 03:30 does, at once
+	[ "$(changes c2)" = "$(printf '00:30\t0\t2\t1 01:15\t2\t1\t0 02:00\t1\t0\t0 03:30\t0\t2\t0')" ]
+	# the states of the slices are the same either way
+	diff <(of state c1) <(of state c2)
+	run --separate-stderr fx-classify --confirm 0 in
+	[ "$status" -eq 2 ]
+}
+
 @test "levels: limit_kw x ratios from the configuration per feeder or by default, --limit, or a warning" {
 	cat > cfg.json <<-EOF
 	{"defaults": {"limit_kw": 1000, "alert_ratio": 0.5, "critical_ratio": 0.9},

@@ -71,6 +71,7 @@ struct feeder {
 	fx_time pred_start[MAXH + 1], pred_end[MAXH + 1];
 	/* the feeder's state */
 	int state;
+	int up_count, up_min;	/* --confirm: forecasts in a row showing a rise */
 	fx_time below_since;
 	int below, below_max;
 	unsigned long changes;
@@ -94,6 +95,7 @@ static struct {
 	double t_alert, t_critical;	/* --decision */
 	long max_samples;
 	int rules, strict, quiet, verbose, errors_inline, no_slices;
+	int confirm;
 } opt;
 
 static fx_feeders *feeders;
@@ -123,8 +125,8 @@ usage(int st)
 {
 	fprintf(st ? stderr : stdout,
 "usage: fx-classify [-hqv] [-c config] [-m model.json | --rules] [--errors-inline]\n"
-"                   [--decision p_alert,p_critical] [--hold duration] [--limit kw]\n"
-"                   [--no-slices] [--strict] [file ...]\n"
+"                   [--confirm n] [--decision p_alert,p_critical] [--hold duration]\n"
+"                   [--limit kw] [--no-slices] [--strict] [file ...]\n"
 "       fx-classify label [-qv] [-c config] [-m model.json] [--limit kw]\n"
 "                   [--derive-levels p_alert,p_critical] [--from time] [--to time] file ...\n"
 "       fx-classify train -o model.json [-qv] [-c config] [--limit kw]\n"
@@ -428,7 +430,7 @@ put_change(struct feeder *fs, fx_time t, int prev, int next, int h,
  * after --hold below.
  */
 static void
-evaluate(struct feeder *fs, fx_time t)
+evaluate(struct feeder *fs, fx_time t, int fresh)
 {
 	int cand = fs->has_now ? fs->now_state : 0, h, cause = 0;
 	double conf = 1;
@@ -442,7 +444,22 @@ evaluate(struct feeder *fs, fx_time t)
 		conf = fs->pred_p[cause][cand];
 	else if (!fs->has_now)
 		return;
+	/* --confirm: a rise that only forecasts show must be shown by that
+	 * many forecasts in a row; an observed one is taken at once */
+	if (cand > fs->state && cause > 0 && opt.confirm > 1) {
+		if (fresh) {
+			fs->up_min = fs->up_count > 0 && fs->up_min < cand ?
+			    fs->up_min : cand;
+			fs->up_count++;
+		}
+		if (fs->up_count < opt.confirm)
+			return;
+		cand = fs->up_min;
+	}
+	if (fresh && cand <= fs->state)
+		fs->up_count = 0;	/* the run of forecasts is broken */
 	if (cand > fs->state) {
+		fs->up_count = 0;
 		put_change(fs, t, fs->state, cand, cause, conf);
 		fs->state = cand;
 		fs->below = 0;
@@ -607,7 +624,7 @@ do_history(struct feeder *fs, const struct fin *r)
 	}
 	p[fs->now_state] = 1;
 	put_state(fs, r->start, r->end, 0, 0, fs->now_state, p, NULL);
-	evaluate(fs, r->end);
+	evaluate(fs, r->end, 0);
 }
 
 static void
@@ -683,7 +700,7 @@ do_predicted(struct feeder *fs, const struct fin *r)
 	fs->pred_end[h] = r->end;
 	put_state(fs, r->start, r->end, h, r->issued, st, p, x);
 	if (h >= sl.nsteps)
-		evaluate(fs, r->issued);
+		evaluate(fs, r->issued, 1);
 }
 
 /* Why r cannot be used (NULL when it can). */
@@ -1229,7 +1246,7 @@ train(void)
 
 /* ---- options ---- */
 
-enum { O_DECISION = 256, O_DERIVE, O_ERRORS_INLINE, O_FROM, O_HOLD, O_L2, O_LIMIT,
+enum { O_CONFIRM = 256, O_DECISION, O_DERIVE, O_ERRORS_INLINE, O_FROM, O_HOLD, O_L2, O_LIMIT,
 	O_MAX_SAMPLES, O_NO_SLICES, O_PRECISION, O_RULES, O_STRICT, O_TO, O_TRAIN_TO };
 
 static void
@@ -1264,6 +1281,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "confirm", required_argument, NULL, O_CONFIRM },
 		{ "decision", required_argument, NULL, O_DECISION },
 		{ "derive-levels", required_argument, NULL, O_DERIVE },
 		{ "errors-inline", no_argument, NULL, O_ERRORS_INLINE },
@@ -1323,6 +1341,10 @@ main(int argc, char **argv)
 				    "not '%s'", quote(optarg, strlen(optarg)));
 				exit(FX_EXIT_USAGE);
 			}
+			break;
+		case O_CONFIRM:
+			opt.confirm = (int)parse_number("--confirm", optarg, 1,
+			    100);
 			break;
 		case O_DECISION:
 			opt.t_alert = strtod(optarg, &comma);
