@@ -125,25 +125,6 @@ floor_div(int64_t a, int64_t b)
 	return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
-/* The subject of a message: at most 60 bytes, control characters shown
- * as '?'.  Two calls may be live at once. */
-static const char *
-quote(const char *s, size_t n)
-{
-	static char buf[2][72];
-	static int which;
-	char *o = buf[which ^= 1];
-	size_t i;
-
-	for (i = 0; i < n && i < 60; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		o[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	o[i] = '\0';
-	return o;
-}
-
 static void
 finish_output(void)
 {
@@ -450,7 +431,7 @@ scaler_parse(const char *path, const char *where, jv obj, struct scaler *s)
 	jv_free(ss);
 	if (bad != NULL) {
 		fx_error("%s: %s%s%s%s%s", path, where, bad, *name ? " '" : "",
-		    *name ? quote(name, strlen(name)) : "", *name ? "'" : "");
+		    *name ? fx_quote(name, strlen(name)) : "", *name ? "'" : "");
 		exit(FX_EXIT_USAGE);
 	}
 }
@@ -489,7 +470,7 @@ load_scaler(const char *path)
 			char where[128];
 
 			snprintf(where, sizeof where, "feeders.%s: ",
-			    quote(id, strlen(id)));
+			    fx_quote(id, strlen(id)));
 			scaler_parse(path, where, val,
 			    fx_feeders_get(scalers, id, strlen(id), NULL));
 			jv_free(key);
@@ -785,7 +766,7 @@ do_reading_parsed(const fx_reading *rp, const fx_line *ln)
 		    "timestamp: '%s' repeats the last reading of feeder '%s' "
 		    "(duplicate)" :
 		    "timestamp: '%s' goes back in time: feeder '%s' is at "
-		    "'%s'", a, quote(r.feeder_id, r.feeder_len), b);
+		    "'%s'", a, fx_quote(r.feeder_id, r.feeder_len), b);
 		return;
 	}
 	n_pass++;
@@ -850,7 +831,7 @@ do_exo(jv rec, const fx_line *ln)
 		fx_time_format(h->e[h->n - 1].t, b);
 		reject("timestamp: '%s' goes back in time: the %s%s%s exo "
 		    "data is at '%s'", a, x.feeder_id ? "feeder '" : "",
-		    x.feeder_id ? quote(x.feeder_id, strlen(x.feeder_id)) :
+		    x.feeder_id ? fx_quote(x.feeder_id, strlen(x.feeder_id)) :
 		    "system-wide", x.feeder_id ? "'" : "", b);
 		return;
 	}
@@ -994,16 +975,6 @@ enum {
 };
 
 static void
-parse_duration(const char *what, const char *s, int64_t *ms)
-{
-	if (fx_duration_parse(s, ms) != 0) {
-		fx_error("%s: not a duration > 0 '%s'", what,
-		    quote(s, strlen(s)));
-		exit(FX_EXIT_USAGE);
-	}
-}
-
-static void
 set_normalize(const char *what, const char *s)
 {
 	if (strcmp(s, "zscore") == 0)
@@ -1016,7 +987,7 @@ set_normalize(const char *what, const char *s)
 		opt.norm = NORM_SCALER;
 	else {
 		fx_error("%s: want zscore, minmax, scaler:FILE or none, not "
-		    "'%s'", what, quote(s, strlen(s)));
+		    "'%s'", what, fx_quote(s, strlen(s)));
 		exit(FX_EXIT_USAGE);
 	}
 	opt.normalize = s;
@@ -1053,9 +1024,9 @@ load_config(const char *path, const char *cli_window, const char *cli_hop)
 	}
 	jv_free(sec);
 	if (cli_window == NULL && keep[0] != NULL)
-		parse_duration("features.window", keep[0], &opt.window_ms);
+		opt.window_ms = fx_opt_duration("features.window", keep[0]);
 	if (cli_hop == NULL && keep[1] != NULL)
-		parse_duration("features.hop", keep[1], &opt.hop_ms);
+		opt.hop_ms = fx_opt_duration("features.hop", keep[1]);
 	if (opt.normalize == NULL && keep[2] != NULL)
 		set_normalize("features.normalize", keep[2]);
 	if (opt.holidays == NULL && keep[3] != NULL)
@@ -1096,14 +1067,14 @@ main(int argc, char **argv)
 		case O_HOLIDAYS: opt.holidays = optarg; break;
 		case O_HOP:
 			cli_hop = optarg;
-			parse_duration("--hop", optarg, &opt.hop_ms);
+			opt.hop_ms = fx_opt_duration("--hop", optarg);
 			break;
 		case O_NORMALIZE: set_normalize("--normalize", optarg); break;
 		case O_STRICT: opt.strict = 1; break;
 		case O_TZ: opt.tzname = optarg; break;
 		case O_WINDOW:
 			cli_window = optarg;
-			parse_duration("--window", optarg, &opt.window_ms);
+			opt.window_ms = fx_opt_duration("--window", optarg);
 			break;
 		default: usage(FX_EXIT_USAGE);
 		}

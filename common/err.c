@@ -133,3 +133,20 @@ fx_xstrndup(const char *s, unsigned long n)
 	p[n] = '\0';
 	return p;
 }
+
+const char *
+fx_quote(const char *s, size_t n)
+{
+	static char buf[2][72];
+	static int which;
+	char *o = buf[which ^= 1];
+	size_t i;
+
+	for (i = 0; i < n && i < 60; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		o[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	o[i] = '\0';
+	return o;
+}

@@ -10,6 +10,7 @@
 #define FX_ERR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum {
 	FX_EXIT_OK = 0,		/* success */
@@ -40,6 +41,13 @@ void fx_verror_at(const char *file, long line, const char *fmt, va_list ap);
 /* Prints "prog: msg" and exits with status. */
 void fx_die(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
+
+/*
+ * The subject of a message: at most 60 bytes of s[0..n), control
+ * characters shown as '?'.  Returns one of two static buffers in turn, so
+ * two calls may be live in one message.
+ */
+const char *fx_quote(const char *s, size_t n);
 
 /* malloc/realloc/strdup that exit 1 with "out of memory" instead of failing. */
 void *fx_xmalloc(unsigned long n);

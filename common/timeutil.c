@@ -566,3 +566,14 @@ fx_step_for_spacing(fx_time spacing)
 			return step[i];
 	return 0;
 }
+
+int64_t
+fx_opt_duration(const char *what, const char *s)
+{
+	int64_t ms;
+
+	if (fx_duration_parse(s, &ms) != 0)
+		fx_die(FX_EXIT_USAGE, "%s: not a duration > 0 '%s'", what,
+		    fx_quote(s, strlen(s)));
+	return ms;
+}

@@ -65,6 +65,10 @@ void fx_buf_time(fx_buf *b, fx_time t);
  */
 int fx_duration_parse(const char *s, int64_t *ms);
 
+/* A duration option's value, or exits with status 2 after
+ * "prog: what: not a duration > 0 's'". */
+int64_t fx_opt_duration(const char *what, const char *s);
+
 /*
  * The forecasting step for data whose readings are spacing ms apart:
  * 15 minutes for anything at 15 minutes or finer, else the smallest of

@@ -136,23 +136,6 @@ usage(int st)
 	exit(st);
 }
 
-static const char *
-quote(const char *s, size_t n)
-{
-	static char buf[2][72];
-	static int which;
-	char *o = buf[which ^= 1];
-	size_t i;
-
-	for (i = 0; i < n && i < 60; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		o[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	o[i] = '\0';
-	return o;
-}
-
 static void
 finish_output(void)
 {
@@ -269,7 +252,7 @@ has_levels(struct feeder *fs)
 		return 1;
 	if (fs->levels == 0 && !pass_derive) {
 		fx_warn("feeder '%s': no limit_kw (config, --limit or model "
-		    "file): not classified", quote(fs->id, strlen(fs->id)));
+		    "file): not classified", fx_quote(fs->id, strlen(fs->id)));
 		fs->levels = -1;
 	}
 	return 0;
@@ -991,7 +974,7 @@ derive_levels(int argc, char **argv)
 		if (fs->nhist < 96) {
 			fx_warn("feeder '%s': %zu observed slices before "
 			    "--train-to: too few to derive levels",
-			    quote(fs->id, strlen(fs->id)), fs->nhist);
+			    fx_quote(fs->id, strlen(fs->id)), fs->nhist);
 			continue;
 		}
 		qsort(fs->hist, fs->nhist, sizeof *fs->hist, cmp_double);
@@ -1256,7 +1239,7 @@ parse_time(const char *what, const char *s, fx_time *t)
 	int zoned;
 
 	if (fx_time_parse(s, strlen(s), t, &zoned, &why) != 0) {
-		fx_error("%s: %s '%s'", what, why, quote(s, strlen(s)));
+		fx_error("%s: %s '%s'", what, why, fx_quote(s, strlen(s)));
 		exit(FX_EXIT_USAGE);
 	}
 }
@@ -1271,7 +1254,7 @@ parse_number(const char *what, const char *s, double lo, double hi)
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !(v >= lo && v <= hi)) {
 		fx_error("%s: want a number from %g to %g, not '%s'", what, lo,
-		    hi, quote(s, strlen(s)));
+		    hi, fx_quote(s, strlen(s)));
 		exit(FX_EXIT_USAGE);
 	}
 	return v;
@@ -1338,7 +1321,7 @@ main(int argc, char **argv)
 			    opt.q_critical < 1)) {
 				fx_error("--derive-levels: want two quantiles "
 				    "0 < alert < critical < 1, e.g. 0.95,0.99, "
-				    "not '%s'", quote(optarg, strlen(optarg)));
+				    "not '%s'", fx_quote(optarg, strlen(optarg)));
 				exit(FX_EXIT_USAGE);
 			}
 			break;
@@ -1354,18 +1337,14 @@ main(int argc, char **argv)
 			    opt.t_critical > 0 && opt.t_critical <= 1)) {
 				fx_error("--decision: want two probabilities in "
 				    "(0, 1], alert and critical, e.g. 0.5,0.3, "
-				    "not '%s'", quote(optarg, strlen(optarg)));
+				    "not '%s'", fx_quote(optarg, strlen(optarg)));
 				exit(FX_EXIT_USAGE);
 			}
 			break;
 		case O_ERRORS_INLINE: opt.errors_inline = 1; break;
 		case O_FROM: parse_time("--from", optarg, &opt.from); break;
 		case O_HOLD:
-			if (fx_duration_parse(optarg, &opt.hold_ms) != 0) {
-				fx_error("--hold: not a duration > 0 '%s'",
-				    quote(optarg, strlen(optarg)));
-				exit(FX_EXIT_USAGE);
-			}
+			opt.hold_ms = fx_opt_duration("--hold", optarg);
 			break;
 		case O_L2: opt.l2 = parse_number("--l2", optarg, 0, 1e6); break;
 		case O_LIMIT:

@@ -101,25 +101,6 @@ floor_div(int64_t a, int64_t b)
 	return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
-/* The subject of a message: at most 60 bytes, control characters shown
- * as '?'. */
-static const char *
-quote(const char *s, size_t n)
-{
-	static char buf[2][72];
-	static int which;
-	char *o = buf[which ^= 1];
-	size_t i;
-
-	for (i = 0; i < n && i < 60; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		o[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	o[i] = '\0';
-	return o;
-}
-
 static void
 finish_output(void)
 {
@@ -408,7 +389,7 @@ start_feeder(struct feeder *fs)
 	if (step == 0) {
 		fx_warn("feeder '%s': readings %lld s apart are too coarse to "
 		    "forecast the next hour; no forecasts for it",
-		    quote(fs->id, strlen(fs->id)), (long long)(gap / 1000));
+		    fx_quote(fs->id, strlen(fs->id)), (long long)(gap / 1000));
 		fs->ready = -1;
 		return;
 	}
@@ -508,7 +489,7 @@ do_reading(const fx_line *ln)
 		    "timestamp: '%s' repeats the last reading of feeder '%s' "
 		    "(duplicate)" :
 		    "timestamp: '%s' goes back in time: feeder '%s' is at "
-		    "'%s'", a, quote(fs->id, strlen(fs->id)), b);
+		    "'%s'", a, fx_quote(fs->id, strlen(fs->id)), b);
 		jv_free(hold);
 		return;
 	}
@@ -644,16 +625,6 @@ run_input(const char *path)
 enum { O_ERRORS_INLINE = 256, O_EVERY, O_HALFLIFE, O_MODEL, O_NRES,
 	O_REFIT, O_RIDGE, O_STEP, O_STRICT, O_TZ };
 
-static void
-parse_duration(const char *what, const char *s, int64_t *ms)
-{
-	if (fx_duration_parse(s, ms) != 0) {
-		fx_error("%s: not a duration > 0 '%s'", what,
-		    quote(s, strlen(s)));
-		exit(FX_EXIT_USAGE);
-	}
-}
-
 static long
 parse_count(const char *what, const char *s, long lo, long hi)
 {
@@ -664,7 +635,7 @@ parse_count(const char *what, const char *s, long lo, long hi)
 	v = strtol(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
 		fx_error("%s: want an integer from %ld to %ld, not '%s'", what,
-		    lo, hi, quote(s, strlen(s)));
+		    lo, hi, fx_quote(s, strlen(s)));
 		exit(FX_EXIT_USAGE);
 	}
 	return v;
@@ -676,7 +647,7 @@ check_model(const char *what, const char *name)
 	if (fc_model_parse(name) < 0) {
 		fx_error("%s: unknown model '%s' (want persistence, "
 		    "snaive-day, snaive-week or dmr)", what,
-		    quote(name, strlen(name)));
+		    fx_quote(name, strlen(name)));
 		exit(FX_EXIT_USAGE);
 	}
 }
@@ -749,17 +720,17 @@ load_config(const char *path)
 		jv e = fx_config_feeder(config, id);
 
 		snprintf(what, sizeof what, "%s: feeder '%s': forecast_model",
-		    fx_config_path(config), quote(id, strlen(id)));
+		    fx_config_path(config), fx_quote(id, strlen(id)));
 		check_string(what, e, "forecast_model");
 		if ((v = fx_json_str(e, "forecast_model")) != NULL)
 			check_model(what, v);
-		snprintf(what, sizeof what, "feeder '%s'", quote(id, strlen(id)));
+		snprintf(what, sizeof what, "feeder '%s'", fx_quote(id, strlen(id)));
 		check_halflife(fx_config_path(config), what, e);
 		if (fx_config_num(config, id, "forecast_halflife_days",
 		    28) <= 0) {
 			fx_error("%s: feeder '%s': forecast_halflife_days: "
 			    "want a number > 0", fx_config_path(config),
-			    quote(id, strlen(id)));
+			    fx_quote(id, strlen(id)));
 			exit(FX_EXIT_USAGE);
 		}
 		jv_free(e);
@@ -769,7 +740,7 @@ load_config(const char *path)
 	    fx_config_path(config));
 	check_string(what, sec, "every");
 	if (opt.every_ms == 0 && (v = fx_json_str(sec, "every")) != NULL)
-		parse_duration(what, v, &opt.every_ms);
+		opt.every_ms = fx_opt_duration(what, v);
 	snprintf(what, sizeof what, "%s: forecast.tz", fx_config_path(config));
 	check_string(what, sec, "tz");
 	if (opt.tzname == NULL && (v = fx_json_str(sec, "tz")) != NULL) {
@@ -810,10 +781,10 @@ main(int argc, char **argv)
 		case 'v': opt.verbose = 1; break;
 		case O_ERRORS_INLINE: opt.errors_inline = 1; break;
 		case O_EVERY:
-			parse_duration("--every", optarg, &opt.every_ms);
+			opt.every_ms = fx_opt_duration("--every", optarg);
 			break;
 		case O_HALFLIFE:
-			parse_duration("--halflife", optarg, &opt.halflife_ms);
+			opt.halflife_ms = fx_opt_duration("--halflife", optarg);
 			break;
 		case O_MODEL:
 			check_model("--model", optarg);
@@ -833,18 +804,18 @@ main(int argc, char **argv)
 			if (errno || end == optarg || *end || !(opt.ridge >= 0) ||
 			    opt.ridge > 1e6) {
 				fx_error("--ridge: want a number >= 0, not '%s'",
-				    quote(optarg, strlen(optarg)));
+				    fx_quote(optarg, strlen(optarg)));
 				exit(FX_EXIT_USAGE);
 			}
 			break;
 		case O_STEP:
-			parse_duration("--step", optarg, &opt.step_ms);
+			opt.step_ms = fx_opt_duration("--step", optarg);
 			if (opt.step_ms != 15 * 60000 &&
 			    opt.step_ms != 20 * 60000 &&
 			    opt.step_ms != 30 * 60000 &&
 			    opt.step_ms != 60 * 60000) {
 				fx_error("--step: want 15m, 20m, 30m or 1h, not "
-				    "'%s'", quote(optarg, strlen(optarg)));
+				    "'%s'", fx_quote(optarg, strlen(optarg)));
 				exit(FX_EXIT_USAGE);
 			}
 			break;

@@ -163,6 +163,25 @@ test_exit(void)
 }
 
 static void
+test_quote(void)
+{
+	char long_s[100];
+	const char *a, *b;
+
+	memset(long_s, 'x', sizeof long_s);
+	is_str(fx_quote("F001", 4), "F001", "fx_quote: plain text as is");
+	is_str(fx_quote("a\tb\n\x7f", 5), "a?b??", "fx_quote: control "
+	    "characters as '?'");
+	is_str(fx_quote("abcdef", 3), "abc", "fx_quote: n bytes only");
+	ok(strlen(fx_quote(long_s, sizeof long_s)) == 60, "fx_quote: at most "
+	    "60 bytes");
+	a = fx_quote("one", 3);
+	b = fx_quote("two", 3);
+	ok(strcmp(a, "one") == 0 && strcmp(b, "two") == 0, "fx_quote: two "
+	    "live at once");
+}
+
+static void
 test_alloc(void)
 {
 	char *p, *q;
@@ -208,6 +227,7 @@ main(void)
 	unlink(errpath);
 	test_messages();
 	test_exit();
+	test_quote();
 	test_alloc();
 	return done();
 }
