@@ -144,9 +144,6 @@ int ev_actual(const struct ev_feeder *f, fx_time start, fx_time end,
 /* Rejects the current input record ("fx-eval: file:line: reason"). */
 void ev_reject(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Text for a message: at most 60 bytes, control characters as '?'. */
-const char *ev_quote(const char *s, size_t n);
-
 int64_t ev_floor_div(int64_t a, int64_t b);
 
 /* ---- result rows (main.c) ---- */

@@ -218,7 +218,7 @@ warn_step(struct ev_feeder *f)
 	ff->warned = 1;
 	fx_warn("feeder '%s': forecast steps of %lld min but readings on a "
 	    "%lld-min grid: its MASE scale is that of %lld-min steps",
-	    ev_quote(f->id, strlen(f->id)), (long long)(ff->fc_step / 60000),
+	    fx_quote(f->id, strlen(f->id)), (long long)(ff->fc_step / 60000),
 	    (long long)(ff->step / 60000), (long long)(ff->step / 60000));
 }
 
@@ -283,7 +283,7 @@ start_grid(struct ev_feeder *f)
 	if (ev_opt.season_ms % ff->step != 0)
 		fx_warn("feeder '%s': --season is not a whole number of its "
 		    "%lld-min steps: no MASE for it",
-		    ev_quote(f->id, strlen(f->id)),
+		    fx_quote(f->id, strlen(f->id)),
 		    (long long)(ff->step / 60000));
 	else {
 		ff->m = (int)(ev_opt.season_ms / ff->step);

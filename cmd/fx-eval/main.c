@@ -60,23 +60,6 @@ ev_floor_div(int64_t a, int64_t b)
 	return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
-const char *
-ev_quote(const char *s, size_t n)
-{
-	static char buf[2][72];
-	static int which;
-	char *o = buf[which ^= 1];
-	size_t i;
-
-	for (i = 0; i < n && i < 60; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		o[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	o[i] = '\0';
-	return o;
-}
-
 /*
  * Rejects the current input record: the message on stderr, counted.
  * With --strict, ends the program with status 1 and no results.
@@ -624,7 +607,7 @@ parse_time(const char *what, const char *s)
 	int zoned;
 
 	if (fx_time_parse(s, strlen(s), &t, &zoned, &why) != 0) {
-		fx_error("%s: %s '%s'", what, why, ev_quote(s, strlen(s)));
+		fx_error("%s: %s '%s'", what, why, fx_quote(s, strlen(s)));
 		exit(FX_EXIT_USAGE);
 	}
 	return t;	/* without a zone: UTC */
@@ -689,7 +672,7 @@ main(int argc, char **argv)
 			    ev_opt.alarm_ms > 366 * FX_MS_PER_DAY) {
 				fx_error("--alarm-window: want a duration up "
 				    "to a year, such as 1h or 30m, not '%s'",
-				    ev_quote(optarg, strlen(optarg)));
+				    fx_quote(optarg, strlen(optarg)));
 				exit(FX_EXIT_USAGE);
 			}
 			break;
@@ -700,7 +683,7 @@ main(int argc, char **argv)
 				ev_opt.table = 0;
 			else {
 				fx_error("--format: want ndjson or table, not "
-				    "'%s'", ev_quote(optarg, strlen(optarg)));
+				    "'%s'", fx_quote(optarg, strlen(optarg)));
 				exit(FX_EXIT_USAGE);
 			}
 			break;
@@ -715,7 +698,7 @@ main(int argc, char **argv)
 			    ev_opt.season_ms > 366 * FX_MS_PER_DAY) {
 				fx_error("--season: want whole minutes up to a "
 				    "year, such as 1d or 1h, not '%s'",
-				    ev_quote(optarg, strlen(optarg)));
+				    fx_quote(optarg, strlen(optarg)));
 				exit(FX_EXIT_USAGE);
 			}
 			break;
