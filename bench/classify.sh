@@ -16,7 +16,13 @@
 # Training: fx-classify train on the same 7 days (1000 feeders, levels at
 # --limit 560: Alert 448 kW, Critical 532 kW), timed as a whole.
 #
-# Usage: sh bench/classify.sh (uses bin/).  Prints a Markdown report.
+# Per vector: bench/vector.c, compiled here against the program's own
+# cmd/fx-classify/lr.c and build/libfx.a, times 5,000,000 vectors through
+# the model (inputs, probabilities, decision; and with the explanation)
+# and through the rules, without reading or writing records.
+#
+# Usage: sh bench/classify.sh (uses bin/ and build/ from make).  Prints a
+# Markdown report.
 set -eu
 cd "$(dirname "$0")/.."
 export PATH="$PWD/bin:$PATH" LC_ALL=C
@@ -29,6 +35,10 @@ command -v taskset >/dev/null && PIN="taskset -c 0"
 TMPD=$(mktemp -d /tmp/fx-classify-bench.XXXXXX)
 trap 'rm -rf "$TMPD"' EXIT
 F=$TMPD/features.ndjson
+
+${CC:-cc} -D_GNU_SOURCE -Icommon -Icmd/fx-classify -std=c11 -O2 -o "$TMPD/vector" \
+    bench/vector.c cmd/fx-classify/lr.c build/libfx.a -ljq -lgsl -lgslcblas -lm
+$PIN "$TMPD/vector" > "$TMPD/vector.out"
 
 fx-sim -n 1000 -d 7d --step 15m --exo-interval 1h | fx-forecast -q --every 15m |
     fx-features -q | grep '"type":"features"' > "$F"
@@ -50,6 +60,12 @@ echo
 echo "| command | median s | records/s | us per record |"
 echo "|---|---|---|---|"
 jq -r --argjson n "$N" '.results[] | "| \(.command) | \(.median * 1000 | round / 1000) | \($n / .median | round) | \(.median / $n * 1e7 | round / 10) |"' "$OUT/classify.json"
+echo
+echo "Per vector (bench/vector.c, 5,000,000 vectors, no record I/O):"
+echo
+echo "| case | vectors | s | ns per vector |"
+echo "|---|---|---|---|"
+awk -F'\t' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$TMPD/vector.out"
 echo
 echo "Training on all $N records (1,000 feeders x 7 days):" \
     "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s in all;" \
