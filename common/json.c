@@ -577,12 +577,16 @@ int
 fx_json_scan(const char *s, size_t len, fx_jfield *f, int n)
 {
 	const char *p = s, *e = s + len;
+	size_t klen[64];
 	int i;
 
+	if (n > 64)
+		return 0;
 	for (i = 0; i < n; i++) {
 		f[i].kind = FX_JS_ABSENT;
 		f[i].v = NULL;
 		f[i].len = 0;
+		klen[i] = strlen(f[i].key);
 	}
 	p = js_ws(p, e);
 	if (p >= e || *p != '{')
@@ -604,7 +608,8 @@ fx_json_scan(const char *s, size_t len, fx_jfield *f, int n)
 		if ((ve = js_value(p, e, 1, &kind)) == NULL)
 			return 0;
 		for (i = 0; i < n; i++)
-			if (strlen(f[i].key) == (size_t)(ke - k) &&
+			if (klen[i] == (size_t)(ke - k) &&
+			    (klen[i] == 0 || f[i].key[0] == *k) &&
 			    memcmp(f[i].key, k, (size_t)(ke - k)) == 0) {
 				f[i].kind = kind;
 				f[i].v = kind == FX_JS_STRING ? v + 1 : v;

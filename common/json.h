@@ -74,9 +74,9 @@ const char *fx_json_kind(jv v);
  *
  * Returns 1 when s[0..len) is exactly one JSON object per RFC 8259 whose
  * strings, at any depth, are plain ASCII without escapes (so v, len are
- * the string's value); 0 otherwise, and then the caller parses with
- * fx_json_parse_record(), which either accepts the line or says what is
- * wrong.  A 1 is never given to text fx_json_parse() rejects.
+ * the string's value); 0 otherwise (or when n > 64), and then the caller
+ * parses with fx_json_parse_record(), which either accepts the line or
+ * says what is wrong.  A 1 is never given to text fx_json_parse() rejects.
  */
 enum { FX_JS_ABSENT, FX_JS_STRING, FX_JS_NUMBER, FX_JS_TRUE, FX_JS_FALSE,
 	FX_JS_NULL, FX_JS_OBJECT, FX_JS_ARRAY };

@@ -58,6 +58,7 @@ struct feeder {
 	int levels;		/* 0 unknown, 1 known, -1 warned */
 	double alert_kw, critical_kw;
 	const char *levels_from;	/* "model", "config", "--limit", "derived" */
+	char *levels_text;	/* their JSON members, made when first written */
 	/* the latest observed slice */
 	int has_now, now_state;
 	double now_mean, now_max;
@@ -241,6 +242,7 @@ free_feeder(void *p)
 	struct feeder *fs = p;
 
 	free(fs->id);
+	free(fs->levels_text);
 	free(fs->pend);
 	free(fs->hist);
 }
@@ -281,12 +283,20 @@ put_probs(const double p[CL_K])
 }
 
 static void
-put_levels(const struct feeder *fs)
+put_levels(struct feeder *fs)
 {
-	fx_buf_puts(&ob, ",\"alert_kw\":");
-	fx_buf_num(&ob, fs->alert_kw);
-	fx_buf_puts(&ob, ",\"critical_kw\":");
-	fx_buf_num(&ob, fs->critical_kw);
+	/* the levels do not change: their text is made once per feeder */
+	if (fs->levels_text == NULL) {
+		fx_buf t = FX_BUF_INIT;
+
+		fx_buf_puts(&t, ",\"alert_kw\":");
+		fx_buf_num(&t, fs->alert_kw);
+		fx_buf_puts(&t, ",\"critical_kw\":");
+		fx_buf_num(&t, fs->critical_kw);
+		fs->levels_text = fx_xstrndup(t.data, t.len);
+		fx_buf_free(&t);
+	}
+	fx_buf_puts(&ob, fs->levels_text);
 }
 
 static const char *
@@ -296,7 +306,7 @@ model_name(void)
 }
 
 static void
-put_state(const struct feeder *fs, fx_time start, fx_time end, int h,
+put_state(struct feeder *fs, fx_time start, fx_time end, int h,
     fx_time issued, int state, const double p[CL_K], const double *x)
 {
 	if (opt.no_slices || out == NULL)
@@ -509,7 +519,7 @@ add_sample(const struct pend *p, int y)
 }
 
 static void
-put_label(const struct feeder *fs, const struct pend *p, int y)
+put_label(struct feeder *fs, const struct pend *p, int y)
 {
 	int j;
 
