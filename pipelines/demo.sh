@@ -1,9 +1,9 @@
 #!/bin/sh
 # The main job on its embedded defaults: simulated feeders through every
 # stage that exists so far (simulate, ingest, detect spikes, forecast the
-# next hour, extract 15-minute features).  No configuration file is
-# needed; pass -c FILE (or set FX_CONFIG) to use one.  Extra arguments go
-# to fx-sim.
+# next hour, extract 15-minute features, classify each feeder Normal /
+# Alert / Critical against the limits in samples/fluxeon.json).  No
+# configuration file of your own is needed; extra arguments go to fx-sim.
 #
 #   pipelines/demo.sh                 3 feeders, three days at 1-min steps
 #   pipelines/demo.sh -n 50 --duration 7d
@@ -19,13 +19,15 @@ fx-sim -n 3 --duration 3d --spike 'F001@2025-01-06T18:00:00Z+20m:250' "$@" |
 	fx-ingest -q --format ndjson --source sim |
 	fx-detect -q |
 	fx-forecast -q |
-	fx-features -q > "$OUT"
+	fx-features -q |
+	fx-classify -q -c samples/fluxeon.json > "$OUT"
 
 echo "demo: wrote $OUT"
 jq -r -s '
-	[.[] | select(.type == "reading" or .type == "spike" or .type == "forecast")] |
+	[.[] | select(.type == "reading" or .type == "spike" or .type == "forecast" or .type == "state_change")] |
 	group_by(.feeder_id)[] |
 	(map(select(.type == "reading")) | map(.load_kw)) as $kw |
 	map(select(.type == "forecast")) as $fc |
-	"  \(.[0].feeder_id): \($kw | length) readings, load \($kw | min) .. \($kw | max) kW, \(map(select(.type == "spike" and .phase == "start")) | length) spikes, \($fc | length) forecasts (last by \($fc[-1].model))"
+	map(select(.type == "state_change")) as $sc |
+	"  \(.[0].feeder_id): \($kw | length) readings, load \($kw | min) .. \($kw | max) kW, \(map(select(.type == "spike" and .phase == "start")) | length) spikes, \($fc | length) forecasts (last by \($fc[-1].model)), \($sc | length) state changes (\($sc | map(select(.new_state == 2)) | length) to Critical)"
 ' "$OUT"

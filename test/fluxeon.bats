@@ -24,7 +24,7 @@ load helper
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "demo: wrote $TMP/demo.ndjson" ]
 	[ "${#lines[@]}" -eq 4 ]
-	[[ "${lines[1]}" == "  F001: 4320 readings, load "*" kW, "*" spikes, 852 forecasts (last by dmr)" ]]
+	[[ "${lines[1]}" == "  F001: 4320 readings, load "*" kW, "*" spikes, 852 forecasts (last by dmr), "*" state changes ("*" to Critical)" ]]
 	[ "$(count_type reading demo.ndjson)" -eq 12960 ]
 	# a forecast every 5 minutes once a feeder has an hour of history
 	[ "$(count_type forecast demo.ndjson)" -eq $((3 * (3 * 288 - 12))) ]
@@ -32,6 +32,11 @@ load helper
 	grep -q '"type":"spike","feeder_id":"F001","timestamp":"2025-01-06T18:00:00Z","phase":"start"' demo.ndjson
 	# 15-min history windows, and 4 predicted slices per forecast
 	[ "$(count_type features demo.ndjson)" -eq $((3 * 3 * 96 + 4 * 3 * 852)) ]
+	# a state for every slice, observed or predicted; F001 turns Critical
+	# once, during the injected spike (18:00-18:20)
+	[ "$(count_type state demo.ndjson)" -eq $((3 * 3 * 96 + 4 * 3 * 852)) ]
+	jq -e -s 'map(select(.type == "state_change" and .feeder_id == "F001" and .new_state == 2
+	    and .timestamp >= "2025-01-06T18:00:00Z" and .timestamp <= "2025-01-06T18:20:00Z")) | length == 1' demo.ndjson
 	validate demo.ndjson
 }
 
