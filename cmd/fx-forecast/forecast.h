@@ -69,8 +69,8 @@ typedef struct fc_exo {
 	int holiday, event;
 } fc_exo;
 
-/* One step of a forecast: the point forecast and the error quantiles
- * q[] at 2.5, 10, 50, 90 and 97.5 %. */
+/* One step of a forecast: the point forecast (p50) and the error
+ * quantiles q[] at 2.5, 10, -, 90 and 97.5 % (q[2] is 0). */
 typedef struct fc_step {
 	double point;
 	double q[5];
@@ -94,7 +94,6 @@ typedef struct fc_series {
 	int64_t k;		/* the last closed bin (the origin) */
 	int started;
 	int64_t nknown;		/* bins with a value, ever */
-	int known_recent;	/* of the last m bins, how many have a value */
 
 	/* The forecasts made at the last FC_HMAX origins (point, and the
 	 * model that made it), for scoring when their targets close. */

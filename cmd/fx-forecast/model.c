@@ -10,8 +10,8 @@ const char *const fc_model_name[FC_NMODELS] = {
 	"persistence", "snaive-day", "snaive-week", "dmr"
 };
 
-/* Error quantile levels of fc_step.q[]. */
-static const double qlevel[5] = { 0.025, 0.10, 0.50, 0.90, 0.975 };
+/* Error quantile levels of fc_step.q[] (q[2] is 0: p50 is the point). */
+static const double qlevel[5] = { 0.025, 0.10, 0, 0.90, 0.975 };
 
 int
 fc_model_parse(const char *name)
@@ -114,21 +114,13 @@ res_add(fc_resid *r, int cap, double e)
 /*
  * The error quantile at level a over n sorted errors: the split-conformal
  * order statistic, rank ceil((n + 1) a) for an upper bound and
- * floor((n + 1) a) for a lower one (clamped to the sample), and the
- * interpolated median.
+ * floor((n + 1) a) for a lower one (clamped to the sample).
  */
 static double
 res_quantile(const fc_resid *r, double a)
 {
 	int n = r->n, i;
 
-	if (a == 0.5) {
-		double pos = 0.5 * (n - 1);
-		int j = (int)pos;
-
-		return j + 1 < n ? r->sorted[j] + (pos - j) *
-		    (r->sorted[j + 1] - r->sorted[j]) : r->sorted[j];
-	}
 	if (a > 0.5)
 		i = (int)ceil((n + 1) * a) - 1;
 	else
@@ -596,7 +588,8 @@ forecast_now(fc_series *s)
 		s->pend[slot][h - 1] = o->point;
 		if (r->n >= FC_MIN_RES) {
 			for (j = 0; j < 5; j++)
-				o->q[j] = res_quantile(r, qlevel[j]);
+				o->q[j] = j == 2 ? 0 :
+				    res_quantile(r, qlevel[j]);
 		} else {
 			/* Gaussian from recent changes, z at 2.5 .. 97.5 % */
 			static const double z[5] = { -1.959963984540054,
@@ -654,7 +647,6 @@ fc_close(fc_series *s, int64_t k, double y, const fc_exo *exo,
 			s->y[i] = NAN;
 		for (h = 0; h < FC_HMAX; h++)
 			s->pend_k[h] = INT64_MIN;
-		s->known_recent = 0;
 		s->k = k - 1;
 	}
 	/* bins skipped since the last one are missing */
