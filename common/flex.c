@@ -1,0 +1,698 @@
+/*
+ * flex.c - the flexibility allocation MILP (GLPK) and the greedy
+ * merit-order allocation.  The model is written out in flex.h.
+ */
+#include <float.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <glpk.h>
+
+#include "err.h"
+#include "flex.h"
+
+#define TOL 1e-6		/* kW: what counts as zero, and slack in checks */
+#define MIN_COEF 1e-6		/* per kWh: the floor of a DER's objective cost */
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static double
+on_kw(const fx_flex_der *d)
+{
+	return d->min_kw > FX_FLEX_ON_KW ? d->min_kw : FX_FLEX_ON_KW;
+}
+
+/* May DER d be on in slot s at all? */
+static int
+allowed(const fx_flex_der *d, int s)
+{
+	return d->avail[s] > 0 && d->cap[s] >= on_kw(d) && d->max_starts != 0;
+}
+
+/* Objective cost per kWh the DER runs. */
+static double
+per_kwh(const fx_flex_problem *p, const fx_flex_der *d)
+{
+	double c = p->w_cost * d->price + p->w_reliability * (1 - d->rel) +
+	    d->type_pref;
+
+	return c > MIN_COEF ? c : MIN_COEF;
+}
+
+static double
+coef(const fx_flex_problem *p, const fx_flex_der *d, int s)
+{
+	return p->hours[s] * d->avail[s] * per_kwh(p, d);
+}
+
+static double
+cover(const fx_flex_der *d, int s)
+{
+	return d->rel * d->avail[s];
+}
+
+int
+fx_flex_validate(const fx_flex_problem *p, char *err, size_t errlen)
+{
+	int d, s;
+
+	if (p->nslots < 1 || p->nslots > FX_FLEX_MAX_SLOTS) {
+		snprintf(err, errlen, "slots: %d, want 1 to %d", p->nslots,
+		    FX_FLEX_MAX_SLOTS);
+		return -1;
+	}
+	for (s = 0; s < p->nslots; s++)
+		if (!(p->hours[s] > 0 && p->hours[s] < 1e6) ||
+		    !(p->required_kw[s] >= 0 && p->required_kw[s] < 1e12)) {
+			snprintf(err, errlen, "slot %d: bad length or "
+			    "required volume", s);
+			return -1;
+		}
+	if (p->nders < 0 || (p->nders > 0 && p->ders == NULL) ||
+	    p->naggs < 0 || !(p->agg_share > 0 && p->agg_share <= 1) ||
+	    !(p->w_cost >= 0 && p->w_cost < 1e9) ||
+	    !(p->w_reliability >= 0 && p->w_reliability < 1e9) ||
+	    !(p->w_unmet >= 0 && p->w_unmet < 1e9) || p->time_limit_ms <= 0) {
+		snprintf(err, errlen, "bad problem parameters");
+		return -1;
+	}
+	for (d = 0; d < p->nders; d++) {
+		const fx_flex_der *x = &p->ders[d];
+
+		if (x->aggregator < 0 || x->aggregator >= p->naggs ||
+		    !(x->rel > 0 && x->rel <= 1) ||
+		    !(x->price >= 0 && x->price < 1e9) ||
+		    !(fabs(x->type_pref) < 1e9) ||
+		    !(x->min_kw >= 0 && x->min_kw < 1e12) ||
+		    x->min_slots < 1 || x->max_slots < x->min_slots) {
+			snprintf(err, errlen, "DER %d: bad parameters", d);
+			return -1;
+		}
+		for (s = 0; s < p->nslots; s++)
+			if (!(x->cap[s] >= 0 && x->cap[s] < 1e12) ||
+			    !(x->avail[s] >= 0 && x->avail[s] <= 1)) {
+				snprintf(err, errlen, "DER %d slot %d: bad "
+				    "capacity or availability", d, s);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+void
+fx_flex_result_free(fx_flex_result *r)
+{
+	free(r->kw);
+	r->kw = NULL;
+}
+
+/* Unmet volume per slot of an allocation. */
+static void
+unmet_of(const fx_flex_problem *p, const double *kw, double *unmet)
+{
+	int d, s;
+
+	for (s = 0; s < p->nslots; s++) {
+		double got = 0;
+
+		for (d = 0; d < p->nders; d++)
+			got += cover(&p->ders[d], s) * kw[d * p->nslots + s];
+		unmet[s] = p->required_kw[s] - got > 0 ?
+		    p->required_kw[s] - got : 0;
+	}
+}
+
+double
+fx_flex_objective(const fx_flex_problem *p, const double *kw)
+{
+	double unmet[FX_FLEX_MAX_SLOTS], z = 0;
+	int d, s;
+
+	unmet_of(p, kw, unmet);
+	for (d = 0; d < p->nders; d++)
+		for (s = 0; s < p->nslots; s++)
+			z += coef(p, &p->ders[d], s) * kw[d * p->nslots + s];
+	for (s = 0; s < p->nslots; s++)
+		z += p->w_unmet * p->hours[s] * unmet[s];
+	return z;
+}
+
+int
+fx_flex_check(const fx_flex_problem *p, const double *kw, char *err,
+    size_t errlen)
+{
+	int d, s, S = p->nslots;
+
+	for (d = 0; d < p->nders; d++) {
+		const fx_flex_der *x = &p->ders[d];
+		const double *k = kw + d * S;
+		int runs = 0, len = 0;
+
+		for (s = 0; s <= S; s++) {
+			int on = s < S && k[s] > TOL;
+
+			if (s < S && !(k[s] >= -TOL)) {
+				snprintf(err, errlen, "DER %d slot %d: negative "
+				    "kW %g", d, s, k[s]);
+				return -1;
+			}
+			if (on && !allowed(x, s)) {
+				snprintf(err, errlen, "DER %d slot %d: booked "
+				    "where it cannot run", d, s);
+				return -1;
+			}
+			if (on && (k[s] > x->cap[s] + TOL ||
+			    k[s] < on_kw(x) - TOL)) {
+				snprintf(err, errlen, "DER %d slot %d: %g kW "
+				    "outside %g..%g", d, s, k[s], on_kw(x),
+				    x->cap[s]);
+				return -1;
+			}
+			if (on) {
+				len++;
+				continue;
+			}
+			if (len > 0) {
+				runs++;
+				if (len < x->min_slots || len > x->max_slots) {
+					snprintf(err, errlen, "DER %d: a run "
+					    "of %d slots ending at slot %d, "
+					    "want %d to %d", d, len, s - 1,
+					    x->min_slots, x->max_slots);
+					return -1;
+				}
+			}
+			len = 0;
+		}
+		if (x->max_starts >= 0 && runs > x->max_starts) {
+			snprintf(err, errlen, "DER %d: %d activations, at "
+			    "most %d", d, runs, x->max_starts);
+			return -1;
+		}
+	}
+	if (p->agg_share < 1) {
+		int a;
+
+		for (a = 0; a < p->naggs; a++)
+			for (s = 0; s < S; s++) {
+				double got = 0;
+
+				for (d = 0; d < p->nders; d++)
+					if (p->ders[d].aggregator == a)
+						got += cover(&p->ders[d], s) *
+						    kw[d * S + s];
+				if (got > p->agg_share * p->required_kw[s] +
+				    TOL) {
+					snprintf(err, errlen, "aggregator %d "
+					    "slot %d: %g kW over its share",
+					    a, s, got - p->agg_share *
+					    p->required_kw[s]);
+					return -1;
+				}
+			}
+	}
+	return 0;
+}
+
+/* ---- greedy merit order ---- */
+
+struct merit {
+	double eff;
+	int d;
+};
+
+static int
+cmp_merit(const void *a, const void *b)
+{
+	const struct merit *x = a, *y = b;
+
+	if (x->eff != y->eff)
+		return x->eff < y->eff ? -1 : 1;
+	return (x->d > y->d) - (x->d < y->d);
+}
+
+static int
+start_result(const fx_flex_problem *p, fx_flex_result *r, char *err,
+    size_t errlen)
+{
+	memset(r, 0, sizeof *r);
+	r->gap = -1;
+	if (fx_flex_validate(p, err, errlen) != 0)
+		return -1;
+	r->kw = fx_xcalloc((unsigned long)(p->nders > 0 ? p->nders : 1) *
+	    (unsigned long)p->nslots, sizeof *r->kw);
+	return 0;
+}
+
+static void
+finish_result(const fx_flex_problem *p, fx_flex_result *r)
+{
+	unmet_of(p, r->kw, r->unmet_kw);
+	r->objective = fx_flex_objective(p, r->kw);
+}
+
+/* The greedy allocation into kw (zeroed, nders * nslots). */
+static void
+greedy(const fx_flex_problem *p, double *kw)
+{
+	int S = p->nslots, i, s;
+	double need[FX_FLEX_MAX_SLOTS];
+	double *aggleft = fx_xmalloc((unsigned long)(p->naggs > 0 ?
+	    p->naggs : 1) * (unsigned long)S * sizeof *aggleft);
+	struct merit *order = fx_xmalloc((unsigned long)(p->nders > 0 ?
+	    p->nders : 1) * sizeof *order);
+
+	for (s = 0; s < S; s++)
+		need[s] = p->required_kw[s];
+	for (i = 0; i < p->naggs * S; i++)
+		aggleft[i] = p->agg_share < 1 ?
+		    p->agg_share * p->required_kw[i % S] : DBL_MAX;
+	for (i = 0; i < p->nders; i++) {
+		order[i].eff = per_kwh(p, &p->ders[i]) / p->ders[i].rel;
+		order[i].d = i;
+	}
+	qsort(order, (size_t)p->nders, sizeof *order, cmp_merit);
+	for (i = 0; i < p->nders; i++) {
+		const fx_flex_der *x = &p->ders[order[i].d];
+		double *al = aggleft + x->aggregator * S;
+		double best = 0, bk[FX_FLEX_MAX_SLOTS];
+		int a, len, best_a = -1, best_len = 0;
+
+		if (order[i].eff > p->w_unmet)
+			break;		/* unmet volume is cheaper from here */
+		for (a = 0; a < S; a++)
+			for (len = x->min_slots; len <= x->max_slots &&
+			    a + len <= S; len++) {
+				double k[FX_FLEX_MAX_SLOTS], net = 0;
+				int t, ok = 1;
+
+				for (t = a; t < a + len && ok; t++) {
+					double c = cover(x, t), lo = on_kw(x);
+					double hi = x->cap[t], got;
+
+					if (!allowed(x, t)) {
+						ok = 0;
+						break;
+					}
+					if (al[t] / c < hi)
+						hi = al[t] / c;
+					if (hi < lo - TOL) {
+						ok = 0;
+						break;
+					}
+					k[t] = need[t] / c;
+					if (k[t] < lo)
+						k[t] = lo;
+					if (k[t] > hi)
+						k[t] = hi;
+					got = c * k[t] < need[t] ? c * k[t] :
+					    need[t];
+					net += p->w_unmet * p->hours[t] * got -
+					    coef(p, x, t) * k[t];
+				}
+				if (ok && net > best + 1e-9) {
+					best = net;
+					best_a = a;
+					best_len = len;
+					memcpy(bk + a, k + a,
+					    (size_t)len * sizeof *k);
+				}
+			}
+		if (best_a < 0)
+			continue;
+		for (s = best_a; s < best_a + best_len; s++) {
+			double c = cover(x, s);
+
+			kw[order[i].d * S + s] = bk[s];
+			need[s] = need[s] - c * bk[s] > 0 ? need[s] - c * bk[s] :
+			    0;
+			if (p->agg_share < 1)
+				al[s] = al[s] - c * bk[s] > 0 ?
+				    al[s] - c * bk[s] : 0;
+		}
+	}
+	free(order);
+	free(aggleft);
+}
+
+int
+fx_flex_greedy(const fx_flex_problem *p, fx_flex_result *r, char *err,
+    size_t errlen)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (start_result(p, r, err, errlen) != 0)
+		return -1;
+	greedy(p, r->kw);
+	finish_result(p, r);
+	r->solver = FX_FLEX_GREEDY;
+	r->status = "greedy";
+	r->solve_ms = ms_since(&t0);
+	return 0;
+}
+
+/* ---- the MILP ---- */
+
+struct milp {
+	const fx_flex_problem *p;
+	int *xc, *uc, *yc;	/* column per DER and slot, 0: none */
+	int *wc;		/* unmet column per slot */
+	double *heur;		/* the greedy solution, by column (1-based) */
+	int gave;
+	double bound;		/* best lower bound seen; -DBL_MAX: none */
+	jmp_buf fail;
+};
+
+static void
+on_glpk_error(void *info)
+{
+	struct milp *m = info;
+
+	longjmp(m->fail, 1);
+}
+
+static void
+callback(glp_tree *tree, void *info)
+{
+	struct milp *m = info;
+	int best;
+
+	switch (glp_ios_reason(tree)) {
+	case GLP_IHEUR:
+		if (!m->gave) {
+			m->gave = 1;
+			glp_ios_heur_sol(tree, m->heur);
+		}
+		break;
+	case GLP_ISELECT:
+	case GLP_IBINGO:
+	case GLP_IBRANCH:
+		if ((best = glp_ios_best_node(tree)) != 0) {
+			double b = glp_ios_node_bound(tree, best);
+
+			if (b > m->bound)
+				m->bound = b;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* A row sum_k val[k] x[ind[k]] (type, lb, ub); ind and val 1-based. */
+static void
+add_row(glp_prob *lp, int n, const int *ind, const double *val, int type,
+    double lb, double ub)
+{
+	int r = glp_add_rows(lp, 1);
+
+	glp_set_row_bnds(lp, r, type, lb, ub);
+	glp_set_mat_row(lp, r, n, ind, val);
+}
+
+static void
+build(struct milp *m, glp_prob *lp)
+{
+	const fx_flex_problem *p = m->p;
+	int S = p->nslots, D = p->nders, d, s, t, n = 0;
+	int cap = 2 * (D > 0 ? D : 1) + S + 2;
+	int *ind = fx_xmalloc((unsigned long)cap * sizeof *ind);
+	double *val = fx_xmalloc((unsigned long)cap * sizeof *val);
+
+	glp_set_obj_dir(lp, GLP_MIN);
+	for (d = 0; d < D; d++) {
+		const fx_flex_der *x = &p->ders[d];
+
+		for (s = 0; s < S; s++) {
+			int i = d * S + s;
+
+			if (!allowed(x, s))
+				continue;
+			m->xc[i] = glp_add_cols(lp, 3);
+			m->uc[i] = m->xc[i] + 1;
+			m->yc[i] = m->xc[i] + 2;
+			glp_set_col_bnds(lp, m->xc[i], GLP_DB, 0, x->cap[s]);
+			glp_set_obj_coef(lp, m->xc[i], coef(p, x, s));
+			glp_set_col_kind(lp, m->uc[i], GLP_BV);
+			glp_set_col_kind(lp, m->yc[i], GLP_BV);
+		}
+	}
+	for (s = 0; s < S; s++) {
+		m->wc[s] = glp_add_cols(lp, 1);
+		if (p->required_kw[s] > 0)
+			glp_set_col_bnds(lp, m->wc[s], GLP_DB, 0,
+			    p->required_kw[s]);
+		else
+			glp_set_col_bnds(lp, m->wc[s], GLP_FX, 0, 0);
+		glp_set_obj_coef(lp, m->wc[s], p->w_unmet * p->hours[s]);
+	}
+	/* cover */
+	for (s = 0; s < S; s++) {
+		n = 0;
+		for (d = 0; d < D; d++)
+			if (m->xc[d * S + s]) {
+				ind[++n] = m->xc[d * S + s];
+				val[n] = cover(&p->ders[d], s);
+			}
+		ind[++n] = m->wc[s];
+		val[n] = 1;
+		add_row(lp, n, ind, val, GLP_LO, p->required_kw[s], 0);
+	}
+	for (d = 0; d < D; d++) {
+		const fx_flex_der *x = &p->ders[d];
+		const int *xc = m->xc + d * S, *uc = m->uc + d * S;
+		const int *yc = m->yc + d * S;
+
+		for (s = 0; s < S; s++) {
+			if (!xc[s])
+				continue;
+			/* x <= cap u, x >= on_kw u */
+			ind[1] = xc[s], val[1] = 1;
+			ind[2] = uc[s], val[2] = -x->cap[s];
+			add_row(lp, 2, ind, val, GLP_UP, 0, 0);
+			val[2] = -on_kw(x);
+			add_row(lp, 2, ind, val, GLP_LO, 0, 0);
+			/* y >= u_s - u_s-1, y <= u_s */
+			ind[1] = yc[s], val[1] = 1;
+			ind[2] = uc[s], val[2] = -1;
+			n = 2;
+			if (s > 0 && uc[s - 1]) {
+				ind[3] = uc[s - 1], val[3] = 1;
+				n = 3;
+			}
+			add_row(lp, n, ind, val, GLP_LO, 0, 0);
+			add_row(lp, 2, ind, val, GLP_UP, 0, 0);
+			/* a run starting here lasts min_slots */
+			for (t = s + 1; t < s + x->min_slots; t++)
+				if (t >= S || !xc[t])
+					break;
+			if (t < s + x->min_slots)
+				glp_set_col_bnds(lp, yc[s], GLP_FX, 0, 0);
+			else
+				for (t = s + 1; t < s + x->min_slots; t++) {
+					ind[1] = uc[t], val[1] = 1;
+					ind[2] = yc[s], val[2] = -1;
+					add_row(lp, 2, ind, val, GLP_LO, 0, 0);
+				}
+		}
+		/* no run longer than max_slots */
+		for (s = 0; s + x->max_slots < S; s++) {
+			n = 0;
+			for (t = s; t <= s + x->max_slots; t++)
+				if (uc[t]) {
+					ind[++n] = uc[t];
+					val[n] = 1;
+				}
+			if (n > x->max_slots)
+				add_row(lp, n, ind, val, GLP_UP, 0,
+				    x->max_slots);
+		}
+		if (x->max_starts > 0) {
+			n = 0;
+			for (s = 0; s < S; s++)
+				if (yc[s]) {
+					ind[++n] = yc[s];
+					val[n] = 1;
+				}
+			if (n > x->max_starts)
+				add_row(lp, n, ind, val, GLP_UP, 0,
+				    x->max_starts);
+		}
+	}
+	if (p->agg_share < 1) {
+		int a;
+
+		for (a = 0; a < p->naggs; a++)
+			for (s = 0; s < S; s++) {
+				n = 0;
+				for (d = 0; d < D; d++)
+					if (p->ders[d].aggregator == a &&
+					    m->xc[d * S + s]) {
+						ind[++n] = m->xc[d * S + s];
+						val[n] = cover(&p->ders[d], s);
+					}
+				if (n > 0)
+					add_row(lp, n, ind, val, GLP_UP, 0,
+					    p->agg_share * p->required_kw[s]);
+			}
+	}
+	free(ind);
+	free(val);
+}
+
+/* The greedy allocation kw as a column vector for glp_ios_heur_sol. */
+static void
+heur_vector(struct milp *m, const double *kw, int ncols)
+{
+	const fx_flex_problem *p = m->p;
+	double unmet[FX_FLEX_MAX_SLOTS];
+	int S = p->nslots, d, s;
+
+	m->heur = fx_xcalloc((unsigned long)ncols + 1, sizeof *m->heur);
+	for (d = 0; d < p->nders; d++)
+		for (s = 0; s < S; s++) {
+			int i = d * S + s, on = kw[i] > TOL;
+			int was = s > 0 && kw[i - 1] > TOL;
+
+			if (!m->xc[i])
+				continue;
+			m->heur[m->xc[i]] = on ? kw[i] : 0;
+			m->heur[m->uc[i]] = on;
+			m->heur[m->yc[i]] = on && !was;
+		}
+	unmet_of(p, kw, unmet);
+	for (s = 0; s < S; s++)
+		m->heur[m->wc[s]] = unmet[s];
+}
+
+int
+fx_flex_solve(const fx_flex_problem *p, fx_flex_result *r, char *err,
+    size_t errlen)
+{
+	struct timespec t0;
+	struct milp m;
+	glp_prob *volatile lp = NULL;
+	double *greedy_kw;
+	volatile int ok = 0;
+	int S = p->nslots, n;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (start_result(p, r, err, errlen) != 0)
+		return -1;
+	n = p->nders * S;
+	greedy_kw = fx_xcalloc((unsigned long)(n > 0 ? n : 1),
+	    sizeof *greedy_kw);
+	greedy(p, greedy_kw);
+	memset(&m, 0, sizeof m);
+	m.p = p;
+	m.bound = -DBL_MAX;
+	m.xc = fx_xcalloc((unsigned long)(n > 0 ? n : 1), sizeof *m.xc);
+	m.uc = fx_xcalloc((unsigned long)(n > 0 ? n : 1), sizeof *m.uc);
+	m.yc = fx_xcalloc((unsigned long)(n > 0 ? n : 1), sizeof *m.yc);
+	m.wc = fx_xcalloc((unsigned long)S, sizeof *m.wc);
+	r->status = "solver_failed";
+	glp_term_out(GLP_OFF);
+	glp_error_hook(on_glpk_error, &m);
+	if (setjmp(m.fail) == 0) {
+		glp_smcp sm;
+		glp_iocp io;
+		int rc;
+		double left;
+
+		lp = glp_create_prob();
+		build(&m, lp);
+		heur_vector(&m, greedy_kw, glp_get_num_cols(lp));
+		glp_init_smcp(&sm);
+		sm.msg_lev = GLP_MSG_OFF;
+		sm.tm_lim = p->time_limit_ms;
+		rc = glp_simplex(lp, &sm);
+		left = p->time_limit_ms - ms_since(&t0);
+		if (rc == GLP_ETMLIM || left < 1)
+			r->status = "time_limit";
+		else if (rc == 0 && glp_get_status(lp) == GLP_OPT) {
+			glp_init_iocp(&io);
+			io.msg_lev = GLP_MSG_OFF;
+			io.tm_lim = (int)left;
+			io.cb_func = callback;
+			io.cb_info = &m;
+			io.br_tech = GLP_BR_DTH;
+			io.bt_tech = GLP_BT_BLB;
+			rc = glp_intopt(lp, &io);
+			n = glp_mip_status(lp);
+			if ((rc == 0 || rc == GLP_ETMLIM) &&
+			    (n == GLP_OPT || n == GLP_FEAS)) {
+				ok = 1;
+				r->status = n == GLP_OPT && rc == 0 ?
+				    "optimal" : "time_limit";
+			} else if (rc == GLP_ETMLIM)
+				r->status = "time_limit";
+		}
+	} else
+		lp = NULL;	/* glp_free_env() below releases it */
+	glp_error_hook(NULL, NULL);
+	if (ok) {
+		int d, s;
+
+		for (d = 0; d < p->nders; d++)
+			for (s = 0; s < S; s++) {
+				int i = d * S + s;
+				double x;
+
+				if (!m.xc[i] || glp_mip_col_val(lp, m.uc[i]) < 0.5)
+					continue;
+				x = glp_mip_col_val(lp, m.xc[i]);
+				if (x > p->ders[d].cap[s])
+					x = p->ders[d].cap[s];
+				if (x < on_kw(&p->ders[d]))
+					x = on_kw(&p->ders[d]);
+				r->kw[i] = x;
+			}
+		r->solver = FX_FLEX_MILP;
+		finish_result(p, r);
+		if (strcmp(r->status, "optimal") == 0)
+			r->gap = 0;
+		else if (m.bound > -DBL_MAX)
+			r->gap = (r->objective - m.bound) /
+			    (fabs(r->objective) + DBL_EPSILON);
+		if (r->gap > 0 && r->gap < 1e-9)
+			r->gap = 0;
+		/* numerical slack must not make a worse or invalid answer */
+		if (fx_flex_check(p, r->kw, err, errlen) != 0 ||
+		    r->objective > fx_flex_objective(p, greedy_kw) + 1e-9)
+			ok = 0;
+	}
+	if (!ok) {
+		memcpy(r->kw, greedy_kw, (size_t)p->nders * (size_t)S *
+		    sizeof *r->kw);
+		finish_result(p, r);
+		r->solver = FX_FLEX_GREEDY;
+		r->gap = -1;
+		r->status = strcmp(r->status, "time_limit") == 0 ?
+		    "time_limit_greedy" : "solver_failed_greedy";
+	}
+	if (lp != NULL)
+		glp_delete_prob(lp);
+	else
+		glp_free_env();
+	free(greedy_kw);
+	free(m.xc);
+	free(m.uc);
+	free(m.yc);
+	free(m.wc);
+	free(m.heur);
+	r->solve_ms = ms_since(&t0);
+	return 0;
+}
