@@ -180,6 +180,13 @@ fx_flex_check(const fx_flex_problem *p, const double *kw, char *err,
 				    x->cap[s]);
 				return -1;
 			}
+			if (on && len > 0 && fabs(k[s] - k[s - 1]) > TOL *
+			    (1 + fabs(k[s]))) {
+				snprintf(err, errlen, "DER %d slot %d: %g kW "
+				    "changes the level %g of its activation",
+				    d, s, k[s], k[s - 1]);
+				return -1;
+			}
 			if (on) {
 				len++;
 				continue;
@@ -287,7 +294,7 @@ greedy(const fx_flex_problem *p, double *kw)
 	for (i = 0; i < p->nders; i++) {
 		const fx_flex_der *x = &p->ders[order[i].d];
 		double *al = aggleft + x->aggregator * S;
-		double best = 0, bk[FX_FLEX_MAX_SLOTS];
+		double best = 0, best_q = 0;
 		int a, len, best_a = -1, best_len = 0;
 
 		if (order[i].eff > p->w_unmet)
@@ -295,39 +302,43 @@ greedy(const fx_flex_problem *p, double *kw)
 		for (a = 0; a < S; a++)
 			for (len = x->min_slots; len <= x->max_slots &&
 			    a + len <= S; len++) {
-				double k[FX_FLEX_MAX_SLOTS], net = 0;
+				double lo = on_kw(x), hi = DBL_MAX, q = 0;
+				double net = 0;
 				int t, ok = 1;
 
-				for (t = a; t < a + len && ok; t++) {
-					double c = cover(x, t), lo = on_kw(x);
-					double hi = x->cap[t], got;
+				for (t = a; t < a + len; t++) {
+					double c = cover(x, t);
 
 					if (!allowed(x, t)) {
 						ok = 0;
 						break;
 					}
+					if (x->cap[t] < hi)
+						hi = x->cap[t];
 					if (al[t] / c < hi)
 						hi = al[t] / c;
-					if (hi < lo - TOL) {
-						ok = 0;
-						break;
-					}
-					k[t] = need[t] / c;
-					if (k[t] < lo)
-						k[t] = lo;
-					if (k[t] > hi)
-						k[t] = hi;
-					got = c * k[t] < need[t] ? c * k[t] :
-					    need[t];
-					net += p->w_unmet * p->hours[t] * got -
-					    coef(p, x, t) * k[t];
+					if (need[t] / c > q)
+						q = need[t] / c;
 				}
-				if (ok && net > best + 1e-9) {
+				if (!ok || hi < lo - TOL)
+					continue;
+				if (q < lo)
+					q = lo;
+				if (q > hi)
+					q = hi;
+				for (t = a; t < a + len; t++) {
+					double c = cover(x, t);
+					double got = c * q < need[t] ? c * q :
+					    need[t];
+
+					net += p->w_unmet * p->hours[t] * got -
+					    coef(p, x, t) * q;
+				}
+				if (net > best + 1e-9) {
 					best = net;
 					best_a = a;
 					best_len = len;
-					memcpy(bk + a, k + a,
-					    (size_t)len * sizeof *k);
+					best_q = q;
 				}
 			}
 		if (best_a < 0)
@@ -335,12 +346,12 @@ greedy(const fx_flex_problem *p, double *kw)
 		for (s = best_a; s < best_a + best_len; s++) {
 			double c = cover(x, s);
 
-			kw[order[i].d * S + s] = bk[s];
-			need[s] = need[s] - c * bk[s] > 0 ? need[s] - c * bk[s] :
-			    0;
+			kw[order[i].d * S + s] = best_q;
+			need[s] = need[s] - c * best_q > 0 ?
+			    need[s] - c * best_q : 0;
 			if (p->agg_share < 1)
-				al[s] = al[s] - c * bk[s] > 0 ?
-				    al[s] - c * bk[s] : 0;
+				al[s] = al[s] - c * best_q > 0 ?
+				    al[s] - c * best_q : 0;
 		}
 	}
 	free(order);
@@ -366,9 +377,15 @@ fx_flex_greedy(const fx_flex_problem *p, fx_flex_result *r, char *err,
 
 /* ---- the MILP ---- */
 
+struct run {
+	int d, a, len;		/* DER, first slot, slots */
+	int z, q;		/* columns */
+};
+
 struct milp {
 	const fx_flex_problem *p;
-	int *xc, *uc, *yc;	/* column per DER and slot, 0: none */
+	struct run *runs;
+	int nruns;
 	int *wc;		/* unmet column per slot */
 	double *heur;		/* the greedy solution, by column (1-based) */
 	int gave;
@@ -423,32 +440,80 @@ add_row(glp_prob *lp, int n, const int *ind, const double *val, int type,
 	glp_set_mat_row(lp, r, n, ind, val);
 }
 
+/* Every run each DER could make, into m->runs (by DER, then start). */
+static void
+enumerate_runs(struct milp *m)
+{
+	const fx_flex_problem *p = m->p;
+	int S = p->nslots, d, a, len, cap = 64;
+
+	m->runs = fx_xmalloc((unsigned long)cap * sizeof *m->runs);
+	for (d = 0; d < p->nders; d++) {
+		const fx_flex_der *x = &p->ders[d];
+
+		for (a = 0; a < S; a++)
+			for (len = x->min_slots; len <= x->max_slots &&
+			    a + len <= S; len++) {
+				int t;
+
+				for (t = a; t < a + len; t++)
+					if (!allowed(x, t))
+						break;
+				if (t < a + len)
+					break;	/* longer runs cross it too */
+				if (m->nruns == cap) {
+					cap *= 2;
+					m->runs = fx_xrealloc(m->runs,
+					    (unsigned long)cap *
+					    sizeof *m->runs);
+				}
+				m->runs[m->nruns].d = d;
+				m->runs[m->nruns].a = a;
+				m->runs[m->nruns++].len = len;
+			}
+	}
+}
+
+static double
+run_cap(const fx_flex_der *x, const struct run *r)
+{
+	double c = x->cap[r->a];
+	int t;
+
+	for (t = r->a + 1; t < r->a + r->len; t++)
+		if (x->cap[t] < c)
+			c = x->cap[t];
+	return c;
+}
+
 static void
 build(struct milp *m, glp_prob *lp)
 {
 	const fx_flex_problem *p = m->p;
-	int S = p->nslots, D = p->nders, d, s, t, n = 0;
-	int cap = 2 * (D > 0 ? D : 1) + S + 2;
+	int S = p->nslots, s, t, n, i, j, first;
+	int cap = 2 * m->nruns + S + 4;
 	int *ind = fx_xmalloc((unsigned long)cap * sizeof *ind);
 	double *val = fx_xmalloc((unsigned long)cap * sizeof *val);
 
 	glp_set_obj_dir(lp, GLP_MIN);
-	for (d = 0; d < D; d++) {
-		const fx_flex_der *x = &p->ders[d];
+	for (i = 0; i < m->nruns; i++) {
+		struct run *r = &m->runs[i];
+		const fx_flex_der *x = &p->ders[r->d];
+		double c = 0;
 
-		for (s = 0; s < S; s++) {
-			int i = d * S + s;
-
-			if (!allowed(x, s))
-				continue;
-			m->xc[i] = glp_add_cols(lp, 3);
-			m->uc[i] = m->xc[i] + 1;
-			m->yc[i] = m->xc[i] + 2;
-			glp_set_col_bnds(lp, m->xc[i], GLP_DB, 0, x->cap[s]);
-			glp_set_obj_coef(lp, m->xc[i], coef(p, x, s));
-			glp_set_col_kind(lp, m->uc[i], GLP_BV);
-			glp_set_col_kind(lp, m->yc[i], GLP_BV);
-		}
+		r->z = glp_add_cols(lp, 2);
+		r->q = r->z + 1;
+		glp_set_col_kind(lp, r->z, GLP_BV);
+		glp_set_col_bnds(lp, r->q, GLP_DB, 0, run_cap(x, r));
+		for (t = r->a; t < r->a + r->len; t++)
+			c += coef(p, x, t);
+		glp_set_obj_coef(lp, r->q, c);
+		/* on_kw z <= q <= cap z */
+		ind[1] = r->q, val[1] = 1;
+		ind[2] = r->z, val[2] = -run_cap(x, r);
+		add_row(lp, 2, ind, val, GLP_UP, 0, 0);
+		val[2] = -on_kw(x);
+		add_row(lp, 2, ind, val, GLP_LO, 0, 0);
 	}
 	for (s = 0; s < S; s++) {
 		m->wc[s] = glp_add_cols(lp, 1);
@@ -462,74 +527,46 @@ build(struct milp *m, glp_prob *lp)
 	/* cover */
 	for (s = 0; s < S; s++) {
 		n = 0;
-		for (d = 0; d < D; d++)
-			if (m->xc[d * S + s]) {
-				ind[++n] = m->xc[d * S + s];
-				val[n] = cover(&p->ders[d], s);
+		for (i = 0; i < m->nruns; i++) {
+			const struct run *r = &m->runs[i];
+
+			if (r->a <= s && s < r->a + r->len) {
+				ind[++n] = r->q;
+				val[n] = cover(&p->ders[r->d], s);
 			}
+		}
 		ind[++n] = m->wc[s];
 		val[n] = 1;
 		add_row(lp, n, ind, val, GLP_LO, p->required_kw[s], 0);
 	}
-	for (d = 0; d < D; d++) {
-		const fx_flex_der *x = &p->ders[d];
-		const int *xc = m->xc + d * S, *uc = m->uc + d * S;
-		const int *yc = m->yc + d * S;
+	/* per DER: no overlap or touch; activations */
+	for (first = 0; first < m->nruns; first = j) {
+		const fx_flex_der *x = &p->ders[m->runs[first].d];
 
+		for (j = first; j < m->nruns &&
+		    m->runs[j].d == m->runs[first].d; j++)
+			;
 		for (s = 0; s < S; s++) {
-			if (!xc[s])
-				continue;
-			/* x <= cap u, x >= on_kw u */
-			ind[1] = xc[s], val[1] = 1;
-			ind[2] = uc[s], val[2] = -x->cap[s];
-			add_row(lp, 2, ind, val, GLP_UP, 0, 0);
-			val[2] = -on_kw(x);
-			add_row(lp, 2, ind, val, GLP_LO, 0, 0);
-			/* y >= u_s - u_s-1, y <= u_s */
-			ind[1] = yc[s], val[1] = 1;
-			ind[2] = uc[s], val[2] = -1;
-			n = 2;
-			if (s > 0 && uc[s - 1]) {
-				ind[3] = uc[s - 1], val[3] = 1;
-				n = 3;
+			n = 0;
+			for (i = first; i < j; i++) {
+				const struct run *r = &m->runs[i];
+
+				if ((r->a <= s && s < r->a + r->len) ||
+				    r->a == s + 1) {
+					ind[++n] = r->z;
+					val[n] = 1;
+				}
 			}
-			add_row(lp, n, ind, val, GLP_LO, 0, 0);
-			add_row(lp, 2, ind, val, GLP_UP, 0, 0);
-			/* a run starting here lasts min_slots */
-			for (t = s + 1; t < s + x->min_slots; t++)
-				if (t >= S || !xc[t])
-					break;
-			if (t < s + x->min_slots)
-				glp_set_col_bnds(lp, yc[s], GLP_FX, 0, 0);
-			else
-				for (t = s + 1; t < s + x->min_slots; t++) {
-					ind[1] = uc[t], val[1] = 1;
-					ind[2] = yc[s], val[2] = -1;
-					add_row(lp, 2, ind, val, GLP_LO, 0, 0);
-				}
+			if (n > 1)
+				add_row(lp, n, ind, val, GLP_UP, 0, 1);
 		}
-		/* no run longer than max_slots */
-		for (s = 0; s + x->max_slots < S; s++) {
+		if (x->max_starts > 0 && j - first > x->max_starts) {
 			n = 0;
-			for (t = s; t <= s + x->max_slots; t++)
-				if (uc[t]) {
-					ind[++n] = uc[t];
-					val[n] = 1;
-				}
-			if (n > x->max_slots)
-				add_row(lp, n, ind, val, GLP_UP, 0,
-				    x->max_slots);
-		}
-		if (x->max_starts > 0) {
-			n = 0;
-			for (s = 0; s < S; s++)
-				if (yc[s]) {
-					ind[++n] = yc[s];
-					val[n] = 1;
-				}
-			if (n > x->max_starts)
-				add_row(lp, n, ind, val, GLP_UP, 0,
-				    x->max_starts);
+			for (i = first; i < j; i++) {
+				ind[++n] = m->runs[i].z;
+				val[n] = 1;
+			}
+			add_row(lp, n, ind, val, GLP_UP, 0, x->max_starts);
 		}
 	}
 	if (p->agg_share < 1) {
@@ -538,12 +575,15 @@ build(struct milp *m, glp_prob *lp)
 		for (a = 0; a < p->naggs; a++)
 			for (s = 0; s < S; s++) {
 				n = 0;
-				for (d = 0; d < D; d++)
-					if (p->ders[d].aggregator == a &&
-					    m->xc[d * S + s]) {
-						ind[++n] = m->xc[d * S + s];
-						val[n] = cover(&p->ders[d], s);
+				for (i = 0; i < m->nruns; i++) {
+					const struct run *r = &m->runs[i];
+
+					if (p->ders[r->d].aggregator == a &&
+					    r->a <= s && s < r->a + r->len) {
+						ind[++n] = r->q;
+						val[n] = cover(&p->ders[r->d], s);
 					}
+				}
 				if (n > 0)
 					add_row(lp, n, ind, val, GLP_UP, 0,
 					    p->agg_share * p->required_kw[s]);
@@ -559,20 +599,22 @@ heur_vector(struct milp *m, const double *kw, int ncols)
 {
 	const fx_flex_problem *p = m->p;
 	double unmet[FX_FLEX_MAX_SLOTS];
-	int S = p->nslots, d, s;
+	int S = p->nslots, i, s;
 
 	m->heur = fx_xcalloc((unsigned long)ncols + 1, sizeof *m->heur);
-	for (d = 0; d < p->nders; d++)
-		for (s = 0; s < S; s++) {
-			int i = d * S + s, on = kw[i] > TOL;
-			int was = s > 0 && kw[i - 1] > TOL;
+	for (i = 0; i < m->nruns; i++) {
+		const struct run *r = &m->runs[i];
+		const double *k = kw + r->d * S;
+		int t, match = 1;
 
-			if (!m->xc[i])
-				continue;
-			m->heur[m->xc[i]] = on ? kw[i] : 0;
-			m->heur[m->uc[i]] = on;
-			m->heur[m->yc[i]] = on && !was;
+		/* the greedy run is exactly [a, a + len) */
+		for (t = 0; t < S && match; t++)
+			match = (k[t] > TOL) == (t >= r->a && t < r->a + r->len);
+		if (match) {
+			m->heur[r->z] = 1;
+			m->heur[r->q] = k[r->a];
 		}
+	}
 	unmet_of(p, kw, unmet);
 	for (s = 0; s < S; s++)
 		m->heur[m->wc[s]] = unmet[s];
@@ -599,10 +641,8 @@ fx_flex_solve(const fx_flex_problem *p, fx_flex_result *r, char *err,
 	memset(&m, 0, sizeof m);
 	m.p = p;
 	m.bound = -DBL_MAX;
-	m.xc = fx_xcalloc((unsigned long)(n > 0 ? n : 1), sizeof *m.xc);
-	m.uc = fx_xcalloc((unsigned long)(n > 0 ? n : 1), sizeof *m.uc);
-	m.yc = fx_xcalloc((unsigned long)(n > 0 ? n : 1), sizeof *m.yc);
 	m.wc = fx_xcalloc((unsigned long)S, sizeof *m.wc);
+	enumerate_runs(&m);
 	r->status = "solver_failed";
 	glp_term_out(GLP_OFF);
 	glp_error_hook(on_glpk_error, &m);
@@ -644,22 +684,23 @@ fx_flex_solve(const fx_flex_problem *p, fx_flex_result *r, char *err,
 		lp = NULL;	/* glp_free_env() below releases it */
 	glp_error_hook(NULL, NULL);
 	if (ok) {
-		int d, s;
+		int i, t;
 
-		for (d = 0; d < p->nders; d++)
-			for (s = 0; s < S; s++) {
-				int i = d * S + s;
-				double x;
+		for (i = 0; i < m.nruns; i++) {
+			const struct run *rn = &m.runs[i];
+			const fx_flex_der *x = &p->ders[rn->d];
+			double q;
 
-				if (!m.xc[i] || glp_mip_col_val(lp, m.uc[i]) < 0.5)
-					continue;
-				x = glp_mip_col_val(lp, m.xc[i]);
-				if (x > p->ders[d].cap[s])
-					x = p->ders[d].cap[s];
-				if (x < on_kw(&p->ders[d]))
-					x = on_kw(&p->ders[d]);
-				r->kw[i] = x;
-			}
+			if (glp_mip_col_val(lp, rn->z) < 0.5)
+				continue;
+			q = glp_mip_col_val(lp, rn->q);
+			if (q > run_cap(x, rn))
+				q = run_cap(x, rn);
+			if (q < on_kw(x))
+				q = on_kw(x);
+			for (t = rn->a; t < rn->a + rn->len; t++)
+				r->kw[rn->d * S + t] = q;
+		}
 		r->solver = FX_FLEX_MILP;
 		finish_result(p, r);
 		if (strcmp(r->status, "optimal") == 0)
@@ -688,9 +729,7 @@ fx_flex_solve(const fx_flex_problem *p, fx_flex_result *r, char *err,
 	else
 		glp_free_env();
 	free(greedy_kw);
-	free(m.xc);
-	free(m.uc);
-	free(m.yc);
+	free(m.runs);
 	free(m.wc);
 	free(m.heur);
 	r->solve_ms = ms_since(&t0);

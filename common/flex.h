@@ -3,47 +3,51 @@
  *
  * A feeder needs required_kw[s] of relief in each slot s of a horizon of
  * nslots slots (average kW over the slot).  DER d may run in slot s when
- * avail[s] > 0: avail is the fraction of the slot it can deliver (less
- * than 1 when its response time ends inside the slot or its maximum
- * duration is shorter than a slot).  Booked at x kW in slot s it is
- * expected to deliver reliability * avail[s] * x kW on average over the
- * slot, and it runs for avail[s] * hours[s] hours of it.
+ * avail[s] > 0 and cap[s] >= on_kw_d = max(min_kw_d, FX_FLEX_ON_KW):
+ * avail is the fraction of the slot it can deliver (less than 1 when its
+ * response time ends inside the slot, or its maximum duration is shorter
+ * than a slot).  A DER is dispatched in activations: a run of
+ * min_slots..max_slots consecutive slots at one level of q kW (what an
+ * order to an aggregator asks for: this DER, this window, this many kW).
+ * In slot s of a run it is expected to deliver rel * avail[s] * q kW on
+ * average and runs avail[s] * hours[s] hours.  Two activations of one DER
+ * neither overlap nor touch (they would be one), and there are at most
+ * max_starts of them.
  *
- * The mixed-integer programme (columns per DER and slot where it may run:
- * x kW, u on/off, y start):
+ * The mixed-integer programme: for every DER d and every run r = [a, b)
+ * it could make (each slot allowed, min_slots <= b - a <= max_slots), a
+ * binary z_r (the activation happens) and its level q_r kW:
  *
- *   minimise  sum_ds c_ds x_ds + w_unmet sum_s hours_s unmet_s
+ *   minimise  sum_r q_r sum_{s in r} c_ds + w_unmet sum_s hours_s unmet_s
  *     c_ds = hours_s avail_ds (w_cost price_d + w_reliability (1 - rel_d)
- *            + type_pref_d), floored at 1e-6 per kWh
+ *            + type_pref_d), the per-kWh part floored at 1e-6
  *   subject to
- *     sum_d rel_d avail_ds x_ds + unmet_s >= required_s     (cover)
- *     on_kw_d u_ds <= x_ds <= cap_ds u_ds                   (capacity;
- *            on_kw_d = max(min_kw_d, FX_FLEX_ON_KW), so a DER is on in a
- *            slot exactly when it is booked a positive kW there)
- *     y_ds >= u_ds - u_d,s-1 ;  y_ds <= u_ds                (start)
- *     u_dt >= y_ds for t = s .. s + min_slots_d - 1         (min duration;
- *            y_ds = 0 where that run would leave the horizon or cross a
- *            slot the DER cannot run in)
- *     sum of u_d over any max_slots_d + 1 consecutive slots
- *            <= max_slots_d                                 (max duration)
- *     sum_s y_ds <= max_starts_d                            (activations)
- *     sum_{d in a} rel_d avail_ds x_ds <= agg_share required_s
- *                                                           (one aggregator's
- *            share of the need, for every aggregator a, when agg_share < 1)
+ *     sum_{r covering s} rel_d avail_ds q_r + unmet_s >= required_s (cover)
+ *     on_kw_d z_r <= q_r <= cap_r z_r, cap_r = min_{s in r} cap_ds  (level)
+ *     for each DER and slot s: the runs covering s and those starting at
+ *            s + 1 sum to at most 1                  (no overlap or touch)
+ *     sum_{r of d} z_r <= max_starts_d                       (activations)
+ *     sum_{d in a} sum_{r covering s} rel_d avail_ds q_r
+ *            <= agg_share required_s      (one aggregator's share of the
+ *            need, for every aggregator a, when agg_share < 1)
  *     0 <= unmet_s <= required_s
  *
  * solved by GLPK's branch and cut within a time limit, with the greedy
- * merit-order allocation below given to it as the first incumbent; when
- * the limit passes the best integer solution found is returned, and if
- * GLPK has none (or fails) the greedy one.  A zero allocation is always
- * feasible, so every problem has a solution.
+ * allocation below given to it as the first incumbent; when the limit
+ * passes the best integer solution found is returned, and if GLPK has
+ * none (or fails) the greedy one.  A zero allocation is always feasible,
+ * so every problem has a solution.
  *
  * The greedy allocation takes DERs in merit order (objective cost per
- * expected kWh, then der index) and gives each one activation: the
- * contiguous run of min_slots..max_slots slots that covers the most of
- * what is still unmet, booking in each slot what is still needed (at
- * least min_kw, at most the capacity and the aggregator's remaining
- * share); a DER whose cost per expected kWh exceeds w_unmet is not used.
+ * expected kWh, then der index) and gives each at most one activation:
+ * the run and level with the largest net benefit (w_unmet times the
+ * unmet expected energy it covers, less its cost), the level being what
+ * the neediest slot of the run still lacks, within on_kw, the capacity
+ * and the aggregator's remaining share; a DER whose cost per expected
+ * kWh exceeds w_unmet is not used.
+ *
+ * An allocation is given as kW per DER and slot (nders * nslots): the
+ * level of the activation covering the slot, else 0.
  *
  * Not thread-safe (GLPK is not).
  */

@@ -29,4 +29,6 @@ source_stream() {
 source_stream "$@" |
 	fx-detect |
 	fx-forecast |
-	fx-features
+	fx-features |
+	fx-classify -c "${CONFIG:-$root/samples/fluxeon.json}" |
+	fx-plan -c "${CONFIG:-$root/samples/fluxeon.json}"
