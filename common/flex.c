@@ -389,6 +389,7 @@ struct milp {
 	int *wc;		/* unmet column per slot */
 	double *heur;		/* the greedy solution, by column (1-based) */
 	int gave;
+	double k;		/* kW per unit of the model (see build) */
 	double bound;		/* best lower bound seen; -DBL_MAX: none */
 	jmp_buf fail;
 };
@@ -495,6 +496,20 @@ build(struct milp *m, glp_prob *lp)
 	int *ind = fx_xmalloc((unsigned long)cap * sizeof *ind);
 	double *val = fx_xmalloc((unsigned long)cap * sizeof *val);
 
+	/*
+	 * The model's unit of power is k kW, k the largest need or capacity:
+	 * levels and volumes are then at most 1, so big capacities do not
+	 * meet GLPK's absolute tolerances (a z of 1e-6 letting q run free).
+	 * The objective keeps its value: costs per unit are k times those
+	 * per kW.
+	 */
+	m->k = 1;
+	for (s = 0; s < S; s++)
+		if (p->required_kw[s] > m->k)
+			m->k = p->required_kw[s];
+	for (i = 0; i < m->nruns; i++)
+		if (run_cap(&p->ders[m->runs[i].d], &m->runs[i]) > m->k)
+			m->k = run_cap(&p->ders[m->runs[i].d], &m->runs[i]);
 	glp_set_obj_dir(lp, GLP_MIN);
 	for (i = 0; i < m->nruns; i++) {
 		struct run *r = &m->runs[i];
@@ -504,25 +519,26 @@ build(struct milp *m, glp_prob *lp)
 		r->z = glp_add_cols(lp, 2);
 		r->q = r->z + 1;
 		glp_set_col_kind(lp, r->z, GLP_BV);
-		glp_set_col_bnds(lp, r->q, GLP_DB, 0, run_cap(x, r));
+		glp_set_col_bnds(lp, r->q, GLP_DB, 0, run_cap(x, r) / m->k);
 		for (t = r->a; t < r->a + r->len; t++)
 			c += coef(p, x, t);
-		glp_set_obj_coef(lp, r->q, c);
+		glp_set_obj_coef(lp, r->q, c * m->k);
 		/* on_kw z <= q <= cap z */
 		ind[1] = r->q, val[1] = 1;
-		ind[2] = r->z, val[2] = -run_cap(x, r);
+		ind[2] = r->z, val[2] = -run_cap(x, r) / m->k;
 		add_row(lp, 2, ind, val, GLP_UP, 0, 0);
-		val[2] = -on_kw(x);
+		val[2] = -on_kw(x) / m->k;
 		add_row(lp, 2, ind, val, GLP_LO, 0, 0);
 	}
 	for (s = 0; s < S; s++) {
 		m->wc[s] = glp_add_cols(lp, 1);
 		if (p->required_kw[s] > 0)
 			glp_set_col_bnds(lp, m->wc[s], GLP_DB, 0,
-			    p->required_kw[s]);
+			    p->required_kw[s] / m->k);
 		else
 			glp_set_col_bnds(lp, m->wc[s], GLP_FX, 0, 0);
-		glp_set_obj_coef(lp, m->wc[s], p->w_unmet * p->hours[s]);
+		glp_set_obj_coef(lp, m->wc[s], p->w_unmet * p->hours[s] *
+		    m->k);
 	}
 	/* cover */
 	for (s = 0; s < S; s++) {
@@ -537,7 +553,7 @@ build(struct milp *m, glp_prob *lp)
 		}
 		ind[++n] = m->wc[s];
 		val[n] = 1;
-		add_row(lp, n, ind, val, GLP_LO, p->required_kw[s], 0);
+		add_row(lp, n, ind, val, GLP_LO, p->required_kw[s] / m->k, 0);
 	}
 	/* per DER: no overlap or touch; activations */
 	for (first = 0; first < m->nruns; first = j) {
@@ -586,7 +602,8 @@ build(struct milp *m, glp_prob *lp)
 				}
 				if (n > 0)
 					add_row(lp, n, ind, val, GLP_UP, 0,
-					    p->agg_share * p->required_kw[s]);
+					    p->agg_share * p->required_kw[s] /
+					    m->k);
 			}
 	}
 	free(ind);
@@ -612,12 +629,12 @@ heur_vector(struct milp *m, const double *kw, int ncols)
 			match = (k[t] > TOL) == (t >= r->a && t < r->a + r->len);
 		if (match) {
 			m->heur[r->z] = 1;
-			m->heur[r->q] = k[r->a];
+			m->heur[r->q] = k[r->a] / m->k;
 		}
 	}
 	unmet_of(p, kw, unmet);
 	for (s = 0; s < S; s++)
-		m->heur[m->wc[s]] = unmet[s];
+		m->heur[m->wc[s]] = unmet[s] / m->k;
 }
 
 int
@@ -685,6 +702,7 @@ fx_flex_solve(const fx_flex_problem *p, fx_flex_result *r, char *err,
 	glp_error_hook(NULL, NULL);
 	if (ok) {
 		int i, t;
+		double g;
 
 		for (i = 0; i < m.nruns; i++) {
 			const struct run *rn = &m.runs[i];
@@ -693,7 +711,7 @@ fx_flex_solve(const fx_flex_problem *p, fx_flex_result *r, char *err,
 
 			if (glp_mip_col_val(lp, rn->z) < 0.5)
 				continue;
-			q = glp_mip_col_val(lp, rn->q);
+			q = glp_mip_col_val(lp, rn->q) * m.k;
 			if (q > run_cap(x, rn))
 				q = run_cap(x, rn);
 			if (q < on_kw(x))
@@ -711,8 +729,9 @@ fx_flex_solve(const fx_flex_problem *p, fx_flex_result *r, char *err,
 		if (r->gap > 0 && r->gap < 1e-9)
 			r->gap = 0;
 		/* numerical slack must not make a worse or invalid answer */
+		g = fx_flex_objective(p, greedy_kw);
 		if (fx_flex_check(p, r->kw, err, errlen) != 0 ||
-		    r->objective > fx_flex_objective(p, greedy_kw) + 1e-9)
+		    r->objective > g + 1e-9 * (1 + fabs(g)))
 			ok = 0;
 	}
 	if (!ok) {
