@@ -361,6 +361,10 @@ store(fx_catalog *c, fx_der *d)
 	    strlen(d->der_id), &created);
 
 	if (!created) {
+		if (d->seen < c->ders[s->index].seen) {
+			fx_der_clear(d);	/* older than what we have */
+			return;
+		}
 		fx_der_clear(&c->ders[s->index]);
 		c->ders[s->index] = *d;
 		return;

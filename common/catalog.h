@@ -25,7 +25,9 @@
  * with "ders": [entries] (a `catalog` record, or a catalog file); when
  * such an object has "complete": true and an "aggregator_id", it is that
  * aggregator's whole offer: its entries not in it are withdrawn.  Newest
- * wins: an entry replaces an earlier one with the same der_id.
+ * wins: an entry replaces the one with the same der_id unless that one
+ * was seen later (a catalog's `seen` time: a catalog record's
+ * received_at; files are seen at time 0, so any record overrides them).
  */
 #ifndef FX_CATALOG_H
 #define FX_CATALOG_H

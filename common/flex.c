@@ -674,7 +674,8 @@ fx_flex_solve(const fx_flex_problem *p, fx_flex_result *r, char *err,
 		heur_vector(&m, greedy_kw, glp_get_num_cols(lp));
 		glp_init_smcp(&sm);
 		sm.msg_lev = GLP_MSG_OFF;
-		sm.tm_lim = p->time_limit_ms;
+		left = p->time_limit_ms - ms_since(&t0);
+		sm.tm_lim = left > 1 ? (int)left : 1;
 		rc = glp_simplex(lp, &sm);
 		left = p->time_limit_ms - ms_since(&t0);
 		if (rc == GLP_ETMLIM || left < 1)

@@ -43,11 +43,13 @@ static fx_buf ob;
 static const char *in_name;
 static long in_line;
 static unsigned long long n_in, n_pass, n_rej, n_plans, n_dispatch,
-    n_pending, n_none, n_alerts, n_der_rej;
+    n_pending, n_none, n_alerts, n_der_rej, n_refused;
 
 /* plans waiting for an operator */
 static struct planrec *pending;
 static int npending, cappending;
+
+static void expire_pending(fx_time t);
 
 enum {
 	O_CATALOG = 256, O_ERRORS_INLINE, O_GREEDY, O_MAX_FC_AGE, O_NO_AUTO,
@@ -142,6 +144,7 @@ do_forecast(const fx_line *ln, jv rec)
 		reject("forecast: %s", err);
 		return;
 	}
+	expire_pending(fc.issued_at);
 	fs = feeder_get(fc.feeder_id);
 	fs->fc = fc;
 	snprintf(fs->fc_model, sizeof fs->fc_model, "%s", fc.model);
@@ -151,43 +154,53 @@ do_forecast(const fx_line *ln, jv rec)
 	pass(ln);
 }
 
+/* An `alert` when a rise to Alert or Critical is not fully covered. */
 static void
 put_alert(const struct planrec *pr)
 {
-	double req = 0, unmet = 0;
-	char what[512];
-	int s;
+	double req = 0, unmet = 0, exp = 0;
+	char what[512], action[512];
+	int s, a;
 
+	if (pr->no_need || strcmp(pr->status, "rejected") == 0)
+		return;
 	for (s = 0; s < pr->nslots; s++) {
 		req += pr->required_kw[s] * pr->hours[s];
 		unmet += pr->unmet_kw[s] * pr->hours[s];
 	}
-	if (req <= 0 || unmet <= 1e-6)
+	for (a = 0; a < pr->nalloc; a++)
+		exp += pr->alloc[a].expected_kwh;
+	if (pr->nalloc == 0) {
+		snprintf(what, sizeof what, "%s turned %s and no flexibility "
+		    "is planned for it", pr->feeder_id, pr->state >= 2 ?
+		    "Critical" : "Alert");
+		snprintf(action, sizeof action, "no plan: %s", pr->reason);
+	} else if (unmet >= 0.0005) {
+		snprintf(what, sizeof what, "%s needs %.3f kWh of flexibility "
+		    "over the horizon and %.3f kWh of it cannot be covered",
+		    pr->feeder_id, req, unmet);
+		snprintf(action, sizeof action, "plan %s %s %d DERs for %.3f "
+		    "kWh expected", pr->plan_id,
+		    strcmp(pr->status, "pending_approval") == 0 ?
+		    "proposes (awaiting approval)" : "books", pr->nalloc, exp);
+	} else
 		return;
 	n_alerts++;
-	snprintf(what, sizeof what, "%s needs %.1f kWh of flexibility by "
-	    "the end of the horizon and %.1f kWh of it cannot be covered",
-	    pr->feeder_id, req, unmet);
 	fx_buf_puts(&ob, "{\"type\":\"alert\",\"severity\":");
 	fx_buf_puts(&ob, pr->state >= 2 ? "\"critical\"" : "\"warning\"");
 	fx_buf_puts(&ob, ",\"feeder_id\":");
 	fx_buf_jstr(&ob, pr->feeder_id, strlen(pr->feeder_id));
 	fx_buf_puts(&ob, ",\"timestamp\":");
-	fx_buf_time(&ob, pr->issued_at);
+	fx_buf_time(&ob, pr->decided_by != NULL ? pr->decided_at :
+	    pr->issued_at);
 	fx_buf_puts(&ob, ",\"source\":\"fx-plan\",\"event_id\":");
 	fx_buf_jstr(&ob, pr->event_id, strlen(pr->event_id));
 	fx_buf_puts(&ob, ",\"plan_id\":");
 	fx_buf_jstr(&ob, pr->plan_id, strlen(pr->plan_id));
 	fx_buf_puts(&ob, ",\"what\":");
 	fx_buf_jstr(&ob, what, strlen(what));
-	if (pr->nalloc == 0)
-		snprintf(what, sizeof what, "no plan: %s", pr->reason);
-	else
-		snprintf(what, sizeof what, "plan %s (%s) books %d DERs for "
-		    "%.1f kWh expected", pr->plan_id, pr->status, pr->nalloc,
-		    req - unmet);
 	fx_buf_puts(&ob, ",\"action\":");
-	fx_buf_jstr(&ob, what, strlen(what));
+	fx_buf_jstr(&ob, action, strlen(action));
 	fx_buf_puts(&ob, ",\"unmet_kwh\":");
 	fx_buf_fixed(&ob, unmet, 3);
 	fx_buf_putc(&ob, '}');
@@ -211,6 +224,28 @@ emit_plan(const struct planrec *pr)
 		fprintf(stderr, "%s: %s: %s, %d DERs, %s %s in %.1f ms\n", PROG,
 		    pr->plan_id, pr->status, pr->nalloc, pr->solver,
 		    pr->solver_status, pr->solve_ms);
+}
+
+/* Pending plans whose horizon ended before t, with no decision. */
+static void
+expire_pending(fx_time t)
+{
+	int i = 0;
+
+	while (i < npending) {
+		struct planrec *pr = &pending[i];
+
+		if (t < pr->end[pr->nslots - 1]) {
+			i++;
+			continue;
+		}
+		pr->status = "expired";
+		snprintf(pr->reason, sizeof pr->reason, "no operator decision "
+		    "before the plan's horizon ended");
+		emit_plan(pr);
+		planrec_free(pr);
+		*pr = pending[--npending];
+	}
 }
 
 static int
@@ -283,9 +318,10 @@ do_state_change(const fx_line *ln, jv rec)
 			    c.feeder_id, "critical_ratio", 0.95);
 	}
 	pass(ln);
+	expire_pending(c.t);
 	if (c.next < 1 || c.next <= c.prev)
 		return;
-	if (plan(fs, &c, &pr, err, sizeof err) != 0) {
+	if (plan(fs, &c, 0, &pr, err, sizeof err) != 0) {
 		fx_error("%s: internal error: %s", c.event_id, err);
 		finish_output();
 		exit(FX_EXIT_FAIL);
@@ -324,6 +360,11 @@ do_catalog(const fx_line *ln, jv rec)
 	}
 	n_der_rej += (unsigned long long)rej;
 	pass(ln);
+	if (rej > 0 && opt.strict) {
+		fx_error("--strict: a bad catalog entry");
+		finish_output();
+		exit(FX_EXIT_FAIL);
+	}
 }
 
 /* ---- operator control (R30, policies) ---- */
@@ -396,6 +437,82 @@ find_pending(const char *plan_id)
 	return NULL;
 }
 
+/* A well-formed control fx-plan will not act on: a warning, passed on. */
+static void __attribute__((format(printf, 2, 3)))
+refuse(const fx_line *ln, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	n_refused++;
+	fx_warn("%s:%ld: %s", in_name, in_line, msg);
+	pass(ln);
+}
+
+/*
+ * An operator's decision on a pending plan.  Approved as it stands when
+ * its DERs are still free; when others booked them meanwhile, planned
+ * again now (latest forecast, current bookings) and dispatched as the
+ * operator's approval, naming the plan it replaces.
+ */
+static void
+decide(struct planrec *pr, int approve, const char *user, fx_time t)
+{
+	char why[256], err[256];
+
+	pr->decided_by = fx_xstrdup(user);
+	pr->decided_at = t;
+	pr->reason[0] = '\0';
+	if (!approve)
+		pr->status = "rejected";
+	else if (t >= pr->end[pr->nslots - 1]) {
+		pr->status = "expired";
+		snprintf(pr->reason, sizeof pr->reason, "approved after the "
+		    "plan's horizon ended");
+	} else if (conflicts(pr, why, sizeof why)) {
+		struct feeder *fs = feeder_get(pr->feeder_id);
+		struct planrec np;
+		struct change c;
+
+		c.event_id = pr->event_id;
+		c.feeder_id = pr->feeder_id;
+		c.detected_at_wall = pr->detected_wall;
+		c.t = t;
+		c.prev = pr->prev_state;
+		c.next = pr->state;
+		if (plan(fs, &c, 1, &np, err, sizeof err) != 0) {
+			fx_error("%s: internal error: %s", pr->plan_id, err);
+			finish_output();
+			exit(FX_EXIT_FAIL);
+		}
+		np.decided_by = fx_xstrdup(user);
+		np.decided_at = t;
+		np.replaces = fx_xstrdup(pr->plan_id);
+		if (np.reason[0] == '\0')
+			snprintf(np.reason, sizeof np.reason, "planned again "
+			    "at approval: %s", why);
+		pr->status = "superseded";
+		snprintf(pr->reason, sizeof pr->reason, "approved, but %s: "
+		    "planned again as %s", why, np.plan_id);
+		emit_plan(pr);
+		emit_plan(&np);
+		put_alert(&np);
+		planrec_free(&np);
+		planrec_free(pr);
+		*pr = pending[--npending];
+		return;
+	} else {
+		pr->status = "approved";
+		book(pr);
+	}
+	emit_plan(pr);
+	planrec_free(pr);
+	*pr = pending[--npending];
+}
+
 static void
 do_control(const fx_line *ln, jv rec)
 {
@@ -426,13 +543,6 @@ do_control(const fx_line *ln, jv rec)
 		    action);
 		return;
 	}
-	if (role == NULL || (strcmp(role, "operator") != 0 &&
-	    strcmp(role, "admin") != 0)) {
-		reject("control: %s: role %s may not do this (operator or "
-		    "admin)", action, role == NULL ? "(missing)" :
-		    fx_quote(role, strlen(role)));
-		return;
-	}
 	if (ts == NULL || fx_time_parse_rfc3339(ts, strlen(ts), &t,
 	    &why) != 0) {
 		reject("control: %s: timestamp: missing or not RFC 3339",
@@ -446,13 +556,23 @@ do_control(const fx_line *ln, jv rec)
 		    action);
 		return;
 	}
+	/* well formed but refused: passed on, so the audit trail has it */
+	if (role == NULL || (strcmp(role, "operator") != 0 &&
+	    strcmp(role, "admin") != 0)) {
+		jv_free(params);
+		refuse(ln, "control: %s by %s: role %s may not do this "
+		    "(operator or admin)", action, fx_quote(user, strlen(user)),
+		    role == NULL ? "(missing)" : fx_quote(role, strlen(role)));
+		return;
+	}
+	expire_pending(t);
 	if (strcmp(action, "set_weights") == 0) {
 		struct weights w = set.w;
 
 		if (read_weights(params, &w, "control: set_weights: params",
 		    err, sizeof err) != 0) {
 			jv_free(params);
-			reject("%s", err);
+			refuse(ln, "%s", err);
 			return;
 		}
 		set.w = w;
@@ -463,7 +583,7 @@ do_control(const fx_line *ln, jv rec)
 	} else if (strcmp(action, "set_auto_dispatch") == 0) {
 		if (fx_json_bool(params, "enabled", &on) != 1) {
 			jv_free(params);
-			reject("control: set_auto_dispatch: params.enabled: "
+			refuse(ln, "control: set_auto_dispatch: params.enabled: "
 			    "missing or not a boolean");
 			return;
 		}
@@ -472,7 +592,7 @@ do_control(const fx_line *ln, jv rec)
 		else {
 			size_t i;
 
-			set.auto_dispatch = on;
+			set.auto_forced = on;
 			for (i = 0; i < fx_feeders_count(feeders); i++)
 				((struct feeder *)fx_feeders_state(feeders,
 				    i))->auto_dispatch = -1;
@@ -483,34 +603,19 @@ do_control(const fx_line *ln, jv rec)
 
 		if (id == NULL) {
 			jv_free(params);
-			reject("control: %s: params.plan_id: missing or not a "
-			    "string", action);
+			refuse(ln, "control: %s: params.plan_id: missing or not "
+			    "a string", action);
 			return;
 		}
 		if (pr == NULL) {
-			jv_free(params);
-			reject("control: %s: no plan %s awaits approval",
+			refuse(ln, "control: %s: no plan %s awaits approval",
 			    action, fx_quote(id, strlen(id)));
+			jv_free(params);
 			return;
 		}
-		pass(ln);
 		jv_free(params);
-		pr->decided_by = fx_xstrdup(user);
-		pr->decided_at = t;
-		pr->reason[0] = '\0';
-		if (strcmp(action, "reject_plan") == 0)
-			pr->status = "rejected";
-		else if (t >= pr->end[pr->nslots - 1]) {
-			pr->status = "expired";
-			snprintf(pr->reason, sizeof pr->reason, "approved "
-			    "after the plan's horizon ended");
-		} else {
-			pr->status = "approved";
-			book(pr);
-		}
-		emit_plan(pr);
-		planrec_free(pr);
-		*pr = pending[--npending];
+		pass(ln);
+		decide(pr, strcmp(action, "approve_plan") == 0, user, t);
 		return;
 	}
 	jv_free(params);
@@ -605,6 +710,18 @@ read_policy(jv sec, const char *name, struct policy *pol)
 		config_error("plan.%s: not an object", name);
 	q = fx_json_str(p, "quantile");
 	t = fx_json_str(p, "target");
+	{
+		jv qv = fx_json_get(p, "quantile"), tv = fx_json_get(p,
+		    "target");
+		int bad = (jv_get_kind(qv) != JV_KIND_NULL && q == NULL) ||
+		    (jv_get_kind(tv) != JV_KIND_NULL && t == NULL);
+
+		jv_free(qv);
+		jv_free(tv);
+		if (bad)
+			config_error("plan.%s: quantile and target are "
+			    "strings", name);
+	}
 	if (q != NULL) {
 		if (strcmp(q, "p50") == 0)
 			pol->quantile = Q_P50;
@@ -639,6 +756,10 @@ load_catalog(const char *path)
 		exit(FX_EXIT_USAGE);
 	}
 	n_der_rej += (unsigned long long)rej;
+	if (rej > 0 && opt.strict) {
+		fx_error("--strict: %d bad entries in %s", rej, path);
+		exit(FX_EXIT_FAIL);
+	}
 }
 
 /* A catalog path from the config: relative to the config file. */
@@ -666,6 +787,31 @@ read_config(void)
 	double x;
 	char err[512];
 	int rc, b;
+	size_t fi;
+
+	v = fx_config_root(config);
+	{
+		jv root = v;
+
+		v = fx_json_get(root, "plan");
+		jv_free(root);
+	}
+	if (jv_get_kind(v) != JV_KIND_NULL && jv_get_kind(v) != JV_KIND_OBJECT)
+		config_error("plan: not an object");
+	jv_free(v);
+	for (fi = 0; fi < fx_config_nfeeders(config); fi++) {
+		const char *id = fx_config_feeder_id(config, fi);
+
+		v = fx_config_feeder(config, id);
+		if (fx_json_bool(v, "auto_dispatch", &b) < 0)
+			config_error("feeder %s: auto_dispatch: not a boolean",
+			    fx_quote(id, strlen(id)));
+		jv_free(v);
+	}
+	v = fx_config_section(config, "defaults");
+	if (fx_json_bool(v, "auto_dispatch", &b) < 0)
+		config_error("defaults.auto_dispatch: not a boolean");
+	jv_free(v);
 
 	if ((rc = fx_json_num(sec, "time_limit_ms", &x)) < 0 ||
 	    (rc == 1 && !(x >= 1 && x <= 600000 && x == floor(x))))
@@ -816,6 +962,7 @@ main(int argc, char **argv)
 	set.agg_share = 1;
 	set.time_limit_ms = 200;
 	set.auto_dispatch = 1;
+	set.auto_forced = -1;
 	set.max_fc_age = 30 * 60000;
 	cats = fx_xcalloc((size_t)argc + 1, sizeof *cats);
 	while ((ch = getopt_long(argc, argv, "c:hqv", longopts, NULL)) != -1)
@@ -837,6 +984,12 @@ main(int argc, char **argv)
 		case O_STRICT: opt.strict = 1; break;
 		case O_TIME_LIMIT:
 			tlim = number_arg("--time-limit", optarg, 1, 600000);
+			if (tlim != floor(tlim)) {
+				fx_error("--time-limit: want whole milliseconds, "
+				    "not '%s'", fx_quote(optarg,
+				    strlen(optarg)));
+				exit(FX_EXIT_USAGE);
+			}
 			break;
 		case O_WEIGHTS: weights = optarg; break;
 		default: usage(FX_EXIT_USAGE);
@@ -859,7 +1012,7 @@ main(int argc, char **argv)
 	if (age > 0)
 		set.max_fc_age = age;
 	if (no_auto)
-		set.auto_dispatch = 0;
+		set.auto_forced = 0;
 	for (i = 0; i < ncats; i++)
 		load_catalog(cats[i]);
 	free(cats);
@@ -881,10 +1034,10 @@ main(int argc, char **argv)
 			live += !fx_catalog_get(catalog, k)->withdrawn;
 		fprintf(stderr, "%s: %llu records in, %llu passed, %llu "
 		    "rejected; %llu plans (%llu dispatched, %llu awaiting "
-		    "approval, %llu without action), %llu alerts; catalog %zu "
-		    "DERs, %llu entries rejected\n", PROG, n_in, n_pass, n_rej,
-		    n_plans, n_dispatch, n_pending, n_none, n_alerts, live,
-		    n_der_rej);
+		    "approval, %llu without action), %llu alerts, %llu controls "
+		    "refused; catalog %zu DERs, %llu entries rejected\n", PROG,
+		    n_in, n_pass, n_rej, n_plans, n_dispatch, n_pending, n_none,
+		    n_alerts, n_refused, live, n_der_rej);
 	}
 	if (n_rej > 0 && status == FX_EXIT_OK && opt.strict)
 		status = FX_EXIT_FAIL;

@@ -30,6 +30,11 @@ wall_now(void)
 	return (fx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Auto-dispatch, first found: a control for the feeder; a control for
+ * all feeders or --no-auto-dispatch; the feeder's config entry; the
+ * config's defaults; plan.auto_dispatch; on.
+ */
 int
 feeder_auto(const struct feeder *fs, const char *feeder_id)
 {
@@ -38,9 +43,15 @@ feeder_auto(const struct feeder *fs, const char *feeder_id)
 
 	if (fs->auto_dispatch >= 0)
 		return fs->auto_dispatch;
+	if (set.auto_forced >= 0)
+		return set.auto_forced;
 	f = fx_config_feeder(config, feeder_id);
-	if (fx_json_bool(f, "auto_dispatch", &on) != 1)
-		on = set.auto_dispatch;
+	if (fx_json_bool(f, "auto_dispatch", &on) != 1) {
+		jv_free(f);
+		f = fx_config_section(config, "defaults");
+		if (fx_json_bool(f, "auto_dispatch", &on) != 1)
+			on = set.auto_dispatch;
+	}
 	jv_free(f);
 	return on;
 }
@@ -88,6 +99,38 @@ day_of(fx_time t)
 	return t >= 0 ? t / FX_MS_PER_DAY : -((-t - 1) / FX_MS_PER_DAY) - 1;
 }
 
+static int *
+day_count(struct derstate *ds, int64_t day, int create)
+{
+	int i, old = 0;
+
+	for (i = 0; i < DAYS_KEPT; i++) {
+		if (ds->starts[i] > 0 && ds->day[i] == day)
+			return &ds->starts[i];
+		if (ds->starts[i] == 0 || ds->day[i] < ds->day[old])
+			old = i;
+	}
+	if (!create)
+		return NULL;
+	for (i = 0; i < DAYS_KEPT; i++)
+		if (ds->starts[i] == 0) {
+			old = i;
+			break;
+		}
+	ds->day[old] = day;
+	ds->starts[old] = 0;
+	return &ds->starts[old];
+}
+
+/* Activations of the DER already booked on the day of t. */
+static int
+starts_on(struct derstate *ds, fx_time t)
+{
+	int *n = ds != NULL ? day_count(ds, day_of(t), 0) : NULL;
+
+	return n != NULL ? *n : 0;
+}
+
 void
 book(const struct planrec *pr)
 {
@@ -108,18 +151,55 @@ book(const struct planrec *pr)
 			if (fs != NULL)
 				add_booking(&fs->booked, &fs->nbooked,
 				    &fs->capbooked, pr->start[s], pr->end[s],
-				    al->rel * al->kw[s]);
-			if (s == 0 || al->kw[s - 1] <= 0) {
-				int64_t d = day_of(pr->start[s]);
-
-				if (ds->day != d) {
-					ds->day = d;
-					ds->starts = 0;
-				}
-				ds->starts++;
-			}
+				    al->rel * al->avail[s] * al->kw[s]);
+			if (s == 0 || al->kw[s - 1] <= 0)
+				(*day_count(ds, day_of(pr->start[s]), 1))++;
 		}
 	}
+}
+
+int
+conflicts(const struct planrec *pr, char *why, size_t whylen)
+{
+	int a, s;
+
+	for (a = 0; a < pr->nalloc; a++) {
+		const struct alloc *al = &pr->alloc[a];
+		const fx_der *der = fx_catalog_find(catalog, al->der_id);
+		struct derstate *ds = fx_feeders_find(derstates, al->der_id,
+		    strlen(al->der_id));
+		int runs = 0;
+
+		if (der == NULL || der->withdrawn) {
+			snprintf(why, whylen, "%s has left the catalog",
+			    al->der_id);
+			return 1;
+		}
+		for (s = 0; s < pr->nslots; s++) {
+			double used = ds == NULL ? 0 : overlap_kw(ds->booked,
+			    ds->nbooked, pr->start[s], pr->end[s]);
+
+			if (al->kw[s] <= 0)
+				continue;
+			runs += s == 0 || al->kw[s - 1] <= 0;
+			if (used + al->kw[s] > der->capacity_kw + 1e-6) {
+				snprintf(why, whylen, "%s has %g kW of %g left "
+				    "in a slot the plan books %g kW", al->der_id,
+				    der->capacity_kw - used > 0 ?
+				    der->capacity_kw - used : 0,
+				    der->capacity_kw, al->kw[s]);
+				return 1;
+			}
+		}
+		if (der->max_activations_per_day >= 0 &&
+		    starts_on(ds, pr->start[0]) + runs >
+		    der->max_activations_per_day) {
+			snprintf(why, whylen, "%s has no activation left today",
+			    al->der_id);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 void
@@ -136,6 +216,8 @@ planrec_free(struct planrec *pr)
 	}
 	free(pr->alloc);
 	free(pr->decided_by);
+	free(pr->replaces);
+	free(pr->detected_wall);
 	memset(pr, 0, sizeof *pr);
 }
 
@@ -174,8 +256,8 @@ say_levels(struct planrec *pr, const char *what)
 }
 
 int
-plan(struct feeder *fs, const struct change *c, struct planrec *pr,
-    char *err, size_t errlen)
+plan(struct feeder *fs, const struct change *c, int approved,
+    struct planrec *pr, char *err, size_t errlen)
 {
 	const fx_forecast *fc = &fs->fc;
 	fx_flex_problem p;
@@ -210,6 +292,7 @@ plan(struct feeder *fs, const struct change *c, struct planrec *pr,
 	pr->status = "none";
 	snprintf(pr->detected_at_wall, sizeof pr->detected_at_wall, "%s",
 	    c->detected_at_wall != NULL ? c->detected_at_wall : "");
+	pr->detected_wall = fx_xstrdup(pr->detected_at_wall);
 	pr->planned_at_wall = wall_now();
 	if (!fs->has_fc) {
 		snprintf(pr->reason, sizeof pr->reason, "no forecast for the "
@@ -267,6 +350,7 @@ plan(struct feeder *fs, const struct change *c, struct planrec *pr,
 			booked |= pr->booked_kw[s] > 0;
 		say_levels(pr, booked ? ", once the relief already booked "
 		    "for it is counted" : "");
+		pr->no_need = 1;
 		return 0;
 	}
 
@@ -290,13 +374,14 @@ plan(struct feeder *fs, const struct change *c, struct planrec *pr,
 			fx_time rdy = c->t + (fx_time)(der->response_time_s *
 			    1000);
 			double f = fraction(pr->start[s], pr->end[s],
-			    der->available_from, der->available_to), g;
+			    der->available_from, der->available_to);
 			double slot_min = pr->hours[s] * 60;
 
 			open |= f > 0;
-			g = fraction(pr->start[s], pr->end[s], rdy, INT64_MAX);
-			if (g < f)
-				f = g;
+			/* the part of the slot both open and after ready */
+			f = fraction(pr->start[s], pr->end[s],
+			    rdy > der->available_from ? rdy :
+			    der->available_from, der->available_to);
 			ready |= f > 0;
 			if (der->duration_min < slot_min &&
 			    f > der->duration_min / slot_min)
@@ -315,9 +400,8 @@ plan(struct feeder *fs, const struct change *c, struct planrec *pr,
 				room = 1;
 		}
 		x->max_starts = der->max_activations_per_day;
-		if (x->max_starts >= 0 && ds != NULL &&
-		    ds->day == day_of(c->t)) {
-			x->max_starts -= ds->starts;
+		if (x->max_starts >= 0) {
+			x->max_starts -= starts_on(ds, c->t);
 			if (x->max_starts < 0)
 				x->max_starts = 0;
 		}
@@ -401,6 +485,7 @@ plan(struct feeder *fs, const struct change *c, struct planrec *pr,
 			double e;
 
 			al->kw[s] = r.kw[d * p.nslots + s];
+			al->avail[s] = al->kw[s] > 0 ? fd[d].avail[s] : 0;
 			e = al->kw[s] * fd[d].avail[s] * p.hours[s];
 			al->kwh += e;
 			al->expected_kwh += al->rel * e;
@@ -430,6 +515,9 @@ plan(struct feeder *fs, const struct change *c, struct planrec *pr,
 			    "of the %d DERs that can run is worth its cost "
 			    "against unmet volume (curtailment weight %g per "
 			    "kWh)", n, set.w.curtailment);
+	} else if (approved) {
+		pr->status = "approved";
+		book(pr);
 	} else if (feeder_auto(fs, c->feeder_id)) {
 		pr->status = "dispatch";
 		book(pr);
@@ -509,17 +597,13 @@ put_activations(fx_buf *b, const struct planrec *pr)
 				if (al->kw[e] > kw)
 					kw = al->kw[e];
 			}
-			/* energy of the run: pro rata of the DER's total */
+			/* the energy of the run: the part of each slot it runs */
 			{
-				double tot = 0, run = 0;
 				int t;
 
-				for (t = 0; t < pr->nslots; t++) {
-					tot += al->kw[t] * pr->hours[t];
-					if (t >= s && t < e)
-						run += al->kw[t] * pr->hours[t];
-				}
-				kwh = tot > 0 ? al->kwh * run / tot : 0;
+				for (t = s; t < e; t++)
+					kwh += al->kw[t] * al->avail[t] *
+					    pr->hours[t];
 			}
 			if (!first)
 				fx_buf_putc(b, ',');
@@ -569,6 +653,8 @@ planrec_put(fx_buf *b, const struct planrec *pr)
 		put_kv_str(b, "decided_by", pr->decided_by);
 		put_kv_time(b, "decided_at", pr->decided_at);
 	}
+	if (pr->replaces != NULL)
+		put_kv_str(b, "replaces", pr->replaces);
 	if (pr->has_fc)
 		put_kv_time(b, "forecast_issued_at", pr->fc_issued);
 	put_kv_str(b, "quantile", q_names[pr->pol.quantile]);

@@ -47,11 +47,12 @@ struct feeder {
 };
 
 /* Per DER (by der_id), what earlier dispatched plans took of it. */
+#define DAYS_KEPT 4
 struct derstate {
 	struct booking *booked;
 	int nbooked, capbooked;
-	int64_t day;		/* UTC day of `starts` */
-	int starts;
+	int64_t day[DAYS_KEPT];	/* UTC days with activations booked */
+	int starts[DAYS_KEPT];	/* activations starting that day */
 };
 
 struct alloc {
@@ -59,6 +60,7 @@ struct alloc {
 	int type;
 	double rel, price, response_s;
 	double kw[FX_FLEX_MAX_SLOTS];
+	double avail[FX_FLEX_MAX_SLOTS];	/* fraction of the slot it runs */
 	int priority;		/* 1: the most expected energy */
 	double kwh, expected_kwh, cost;
 };
@@ -90,6 +92,9 @@ struct planrec {
 	fx_time planned_at_wall;
 	char *decided_by;	/* approve / reject: the operator */
 	fx_time decided_at;
+	char *replaces;		/* re-planned at approval: the plan approved */
+	int no_need;		/* the forecast asks for nothing */
+	char *detected_wall;	/* the change, kept to re-plan at approval */
 };
 
 enum { EX_UNAVAILABLE, EX_RESPONSE, EX_ACTIVATIONS, EX_BOOKED, EX_NONE };
@@ -102,7 +107,8 @@ struct settings {
 	double agg_share;
 	int time_limit_ms;
 	int greedy_only;
-	int auto_dispatch;	/* default for feeders */
+	int auto_dispatch;	/* built-in or plan.auto_dispatch */
+	int auto_forced;	/* -1, or --no-auto-dispatch / a control for all */
 	fx_time max_fc_age;
 };
 
@@ -120,11 +126,15 @@ struct change {
 
 /*
  * Plans for a state change on fs: fills pr (owned by the caller; free
- * with planrec_free) and, when the plan is to be dispatched, books its
- * DERs.  Returns 0, or -1 on an internal failure (reason in err).
+ * with planrec_free) and, when the plan is dispatched (auto-dispatch on,
+ * or `approved` set: an operator's approval re-planned), books its DERs.
+ * Returns 0, or -1 on an internal failure (reason in err).
  */
-int plan(struct feeder *fs, const struct change *c, struct planrec *pr,
-    char *err, size_t errlen);
+int plan(struct feeder *fs, const struct change *c, int approved,
+    struct planrec *pr, char *err, size_t errlen);
+/* When pr's DERs no longer have the capacity or activations it books
+ * (others were booked while it waited): a description into why, and 1. */
+int conflicts(const struct planrec *pr, char *why, size_t whylen);
 /* Books pr's DERs and relief (a dispatched or approved plan). */
 void book(const struct planrec *pr);
 void planrec_put(fx_buf *b, const struct planrec *pr);
