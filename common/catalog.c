@@ -429,9 +429,12 @@ fx_catalog_add(fx_catalog *c, jv doc, fx_time seen, const char *name,
 			jv_free(arr);
 			return -1;
 		}
+		/* a complete offer withdraws what it does not repeat, unless
+		 * that came later than it */
 		if (complete)
 			for (i = 0; i < (int)c->n; i++)
-				if (strcmp(c->ders[i].aggregator_id, agg) == 0)
+				if (strcmp(c->ders[i].aggregator_id, agg) == 0 &&
+				    c->ders[i].seen <= seen)
 					c->ders[i].withdrawn = 1;
 	} else if (jv_get_kind(doc) == JV_KIND_OBJECT) {
 		jv_free(arr);
