@@ -36,7 +36,7 @@ MANS = $(wildcard man/*.1 man/*.7)
 # Debian packages: build, run and test.
 DEPS = build-essential pkg-config libjq-dev libcsv-dev libgsl-dev \
 	libcurl4-openssl-dev libssl-dev libsqlite3-dev libmicrohttpd-dev \
-	libglpk-dev libnats-dev nats-server tzdata bats mandoc miller \
+	libglpk-dev libnats-dev nats-server sqlite3 tzdata bats mandoc miller \
 	python3 python3-jsonschema perl hyperfine jq
 
 all: $(PROGS:%=$(BIN)/%)

@@ -1,0 +1,80 @@
+/*
+ * audit.h - fx-audit's store (store.c) and commands (main.c, verify.c).
+ *
+ * The store is one SQLite file.  Entry number seq (0, 1, ...) is leaf seq
+ * of an RFC 6962 Merkle tree whose leaf hash is SHA-256(0x00 || body),
+ * body being the entry's canonical bytes:
+ *
+ *   {"seq":N,"appended_at":"RFC 3339 wall time","record":RECORD}
+ *
+ * RECORD the record line exactly as it was read.  The columns beside the
+ * body (type, time, feeder, ids) are derived from it and re-derived by
+ * verify; der_ids holds every DER identity an entry names.  Checkpoints
+ * are signed notes (C2SP signed-note) over tlog-checkpoint bodies.
+ * Triggers refuse UPDATE and DELETE, but for pruning: setting a body past
+ * retention to NULL, its leaf hash kept.
+ */
+#ifndef FX_AUDIT_H
+#define FX_AUDIT_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "merkle.h"
+#include "timeutil.h"
+
+#define PROG "fx-audit"
+#define AUDIT_FORMAT "fluxeon-audit/1"
+
+typedef struct store {
+	sqlite3 *db;
+	const char *path;
+	char origin[128];
+	fx_merkle_tree tree;	/* the frontier at `size` entries */
+	uint64_t size;
+	uint64_t last_checkpoint;	/* size of the latest checkpoint */
+	sqlite3_stmt *ins, *insder, *leafq;
+	fx_buf body;
+} store;
+
+/* Index fields of a record (pointers into a parse; see derive()). */
+struct fields {
+	char type[64];
+	fx_time ts;		/* INT64_MIN: none */
+	char *feeder_id, *obp_id, *event_id, *plan_id, *order_id;
+	char *aggregator_id, *transaction_id;
+	char **ders;
+	int nders;
+};
+
+/* Opens (creating when create is set) the store; exits 2 on failure. */
+void store_open(store *s, const char *path, int create, const char *origin);
+void store_close(store *s);
+/* Derives the index fields of a record body (a JSON object text);
+ * returns 0, or -1 with the reason. */
+int derive(const char *rec, size_t len, struct fields *f, char *err,
+    size_t errlen);
+void fields_free(struct fields *f);
+/* Appends one record (its exact text); the caller holds a transaction. */
+int store_append(store *s, const char *rec, size_t len, fx_time wall,
+    char *err, size_t errlen);
+/* Saves the frontier (in the caller's transaction). */
+void store_save_frontier(store *s);
+/* Signs and stores a checkpoint of the current size; returns 0 or -1. */
+int store_checkpoint(store *s, void *signer, fx_time wall, char *err,
+    size_t errlen);
+/* The leaf hash of entry index (an fx_merkle_leaf_fn over a store). */
+int store_leaf(void *ctx, uint64_t index, uint8_t out[32]);
+int store_exec(store *s, const char *sql);
+
+/* The canonical body of an entry into b. */
+void entry_body(fx_buf *b, uint64_t seq, fx_time wall, const char *rec,
+    size_t len);
+
+int cmd_verify(int argc, char **argv);
+int cmd_prove(int argc, char **argv);
+int cmd_verify_proof(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+
+#endif

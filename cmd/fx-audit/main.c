@@ -1,0 +1,452 @@
+/*
+ * fx-audit - the append-only, tamper-evident audit store (SRS R48-R54).
+ *
+ *   fx-audit append --db FILE [--key FILE] [--pass] ...   records in
+ *   fx-audit checkpoint --db FILE --key FILE              sign the head
+ *   fx-audit verify --db FILE [--pubkey FILE] [--checkpoint FILE]
+ *   fx-audit prove --db FILE (--seq N | --obp ID)         inclusion proofs
+ *   fx-audit verify-proof --pubkey FILE [bundle ...]      offline check
+ *   fx-audit query --db FILE [filters]                    records out
+ *   fx-audit keygen --name NAME -o PREFIX                 Ed25519 keys
+ *
+ * append keeps every audit-relevant record of the stream as an entry of
+ * an RFC 6962 Merkle tree in SQLite (audit.h), in batched transactions,
+ * and signs a C2SP checkpoint of the tree every N entries or T seconds
+ * and at the end.  With --pass it is a tee: each record goes on once the
+ * transaction holding it is committed, so what downstream has seen is
+ * never lost.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "err.h"
+#include "json.h"
+#include "ndjson.h"
+#include "note.h"
+#include "record.h"
+
+static const char *const default_types[] = {
+	"state_change", "plan", "catalog", "order", "beckn", "control",
+	"alert", "config", "obp", NULL
+};
+
+static fx_time
+wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (fx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+usage(int st)
+{
+	fprintf(st ? stderr : stdout,
+"usage: fx-audit append --db file [-q] [--all] [--batch n] [--every n]\n"
+"                [--interval dur] [--key file] [--origin name] [--pass]\n"
+"                [--strict] [--sync off|normal|full] [--types list]\n"
+"                [file ...]\n"
+"       fx-audit checkpoint --db file --key file\n"
+"       fx-audit verify --db file [--checkpoint file] [--pubkey file]\n"
+"       fx-audit prove --db file (--seq n | --obp id)\n"
+"       fx-audit verify-proof --pubkey file [file ...]\n"
+"       fx-audit query --db file [--aggregator id] [--der id] [--entries]\n"
+"                [--event id] [--feeder id] [--from time] [--obp id]\n"
+"                [--plan id] [--to time] [--type type]\n"
+"       fx-audit keygen --name name -o prefix\n");
+	exit(st);
+}
+
+/* ---- append ---- */
+
+static struct {
+	const char *db, *key, *origin;
+	int pass, all, strict, quiet;
+	long batch, every;
+	int64_t interval_ms;
+	const char *sync;
+	char **types;
+	int ntypes;
+} ap;
+
+static int
+audited(const fx_line *ln, char *type, size_t typelen)
+{
+	size_t n;
+	const char *t = fx_record_peek_type(ln->text, ln->len, &n);
+	int i;
+
+	if (t == NULL) {
+		/* not a line FLUXEON wrote: parse to know */
+		char err[64];
+		const char *ty;
+		jv r = fx_json_parse_record(ln->text, ln->len, &ty, err,
+		    sizeof err);
+
+		if (!jv_is_valid(r)) {
+			jv_free(r);
+			return -1;
+		}
+		snprintf(type, typelen, "%s", ty);
+		jv_free(r);
+	} else
+		snprintf(type, typelen, "%.*s", (int)n, t);
+	if (ap.all)
+		return 1;
+	for (i = 0; i < ap.ntypes; i++)
+		if (strcmp(type, ap.types[i]) == 0)
+			return 1;
+	if (ap.ntypes == 0)
+		for (i = 0; default_types[i] != NULL; i++)
+			if (strcmp(type, default_types[i]) == 0)
+				return 1;
+	/* a features record marked for audit */
+	if (strcmp(type, "features") == 0 && strstr(ln->text,
+	    "\"audit\":true") != NULL)
+		return 1;
+	return 0;
+}
+
+static int
+cmd_append(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'A' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "every", required_argument, NULL, 'e' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "origin", required_argument, NULL, 'O' },
+		{ "pass", no_argument, NULL, 'p' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ "sync", required_argument, NULL, 's' },
+		{ "types", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	store s;
+	fx_note_signer *signer = NULL;
+	fx_writer *out = NULL;
+	fx_buf held = FX_BUF_INIT;
+	unsigned long long n_in = 0, n_app = 0, n_skip = 0, n_rej = 0;
+	uint64_t first;
+	fx_time last_cp;
+	long in_batch = 0;
+	char err[512], *end, pragma[64];
+	int ch, i, status = 0;
+
+	ap.batch = 1000;
+	ap.every = 10000;
+	ap.interval_ms = 60000;
+	ap.sync = "normal";
+	while ((ch = getopt_long(argc, argv, "hq", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'A': ap.all = 1; break;
+		case 'b':
+		case 'e':
+			errno = 0;
+			i = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || errno != 0 || i < 1 || i > 10000000)
+				fx_die(FX_EXIT_USAGE, "--%s: want a whole number "
+				    "from 1 to 10000000, not '%s'", ch == 'b' ?
+				    "batch" : "every", fx_quote(optarg,
+				    strlen(optarg)));
+			if (ch == 'b')
+				ap.batch = i;
+			else
+				ap.every = i;
+			break;
+		case 'd': ap.db = optarg; break;
+		case 'h': usage(0); break;
+		case 'i': ap.interval_ms = fx_opt_duration("--interval", optarg);
+			break;
+		case 'k': ap.key = optarg; break;
+		case 'O': ap.origin = optarg; break;
+		case 'p': ap.pass = 1; break;
+		case 'q': ap.quiet = 1; break;
+		case 'S': ap.strict = 1; break;
+		case 's':
+			if (strcmp(optarg, "off") != 0 &&
+			    strcmp(optarg, "normal") != 0 &&
+			    strcmp(optarg, "full") != 0)
+				fx_die(FX_EXIT_USAGE, "--sync: want off, normal "
+				    "or full, not '%s'", fx_quote(optarg,
+				    strlen(optarg)));
+			ap.sync = optarg;
+			break;
+		case 't': {
+			char *copy = fx_xstrdup(optarg), *tok, *save = NULL;
+
+			for (tok = strtok_r(copy, ",", &save); tok != NULL;
+			    tok = strtok_r(NULL, ",", &save)) {
+				ap.types = fx_xrealloc(ap.types,
+				    (unsigned long)(ap.ntypes + 1) *
+				    sizeof *ap.types);
+				ap.types[ap.ntypes++] = fx_xstrdup(tok);
+			}
+			free(copy);
+			break;
+		}
+		default: usage(FX_EXIT_USAGE);
+		}
+	argc -= optind;
+	argv += optind;
+	if (ap.db == NULL) {
+		fx_error("append: --db is required");
+		usage(FX_EXIT_USAGE);
+	}
+	if (ap.key != NULL && (signer = fx_note_signer_load(ap.key, err,
+	    sizeof err)) == NULL)
+		fx_die(FX_EXIT_USAGE, "%s", err);
+	if (signer == NULL && !ap.quiet)
+		fx_warn("no --key: entries are appended but no checkpoint is "
+		    "signed");
+	store_open(&s, ap.db, 1, ap.origin);
+	snprintf(pragma, sizeof pragma, "PRAGMA synchronous=%s", ap.sync);
+	if (store_exec(&s, pragma) != 0)
+		exit(FX_EXIT_FAIL);
+	first = s.size;
+	last_cp = wall_now();
+	if (ap.pass)
+		out = fx_writer_new(1, 0);
+	if (store_exec(&s, "BEGIN") != 0)
+		exit(FX_EXIT_FAIL);
+	for (i = 0; i < (argc ? argc : 1); i++) {
+		fx_reader *r = fx_reader_open(argc ? argv[i] : "-", 0);
+		fx_line ln;
+		int rc;
+
+		if (r == NULL)
+			exit(FX_EXIT_FAIL);
+		while ((rc = fx_reader_next(r, &ln)) != FX_LINE_EOF) {
+			char type[64];
+			int a;
+
+			if (rc == FX_LINE_TOOLONG) {
+				n_in++;
+				n_rej++;
+				fx_error_at(fx_reader_name(r), ln.lineno,
+				    "line too long");
+				goto maybe_strict;
+			}
+			if (ln.len == 0)
+				continue;
+			n_in++;
+			a = audited(&ln, type, sizeof type);
+			if (a < 0 || (a == 1 && store_append(&s, ln.text,
+			    ln.len, wall_now(), err, sizeof err) != 0)) {
+				n_rej++;
+				if (a < 0) {
+					char why[256];
+					const char *ty;
+					jv bad = fx_json_parse_record(ln.text,
+					    ln.len, &ty, why, sizeof why);
+
+					jv_free(bad);
+					fx_error_at(fx_reader_name(r),
+					    ln.lineno, "%s", why);
+				} else
+					fx_error_at(fx_reader_name(r),
+					    ln.lineno, "%s", err);
+				goto maybe_strict;
+			}
+			if (a == 1)
+				n_app++;
+			else
+				n_skip++;
+			if (ap.pass) {
+				fx_buf_put(&held, ln.text, ln.len);
+				fx_buf_putc(&held, '\n');
+			}
+			in_batch++;
+		maybe_strict:
+			if (n_rej > 0 && ap.strict) {
+				status = FX_EXIT_FAIL;
+				break;
+			}
+			if (in_batch >= ap.batch || (in_batch > 0 &&
+			    !fx_reader_ready(r))) {
+				fx_time now = wall_now();
+
+				if (signer != NULL && (s.size - s.last_checkpoint >=
+				    (uint64_t)ap.every ||
+				    now - last_cp >= ap.interval_ms) &&
+				    s.size > s.last_checkpoint) {
+					if (store_checkpoint(&s, signer, now,
+					    err, sizeof err) != 0)
+						fx_die(FX_EXIT_FAIL, "%s: "
+						    "checkpoint: %s", ap.db,
+						    err);
+					last_cp = now;
+				}
+				store_save_frontier(&s);
+				if (store_exec(&s, "COMMIT") != 0 ||
+				    store_exec(&s, "BEGIN") != 0)
+					exit(FX_EXIT_FAIL);
+				if (ap.pass) {
+					fx_writer_put(out, held.data, held.len);
+					held.len = 0;
+					if (!fx_reader_ready(r))
+						fx_writer_flush(out);
+				}
+				in_batch = 0;
+			}
+		}
+		fx_reader_close(r);
+		if (status != 0)
+			break;
+	}
+	if (signer != NULL && status == 0 && s.size > s.last_checkpoint &&
+	    store_checkpoint(&s, signer, wall_now(), err, sizeof err) != 0)
+		fx_die(FX_EXIT_FAIL, "%s: checkpoint: %s", ap.db, err);
+	store_save_frontier(&s);
+	if (store_exec(&s, "COMMIT") != 0)
+		exit(FX_EXIT_FAIL);
+	if (ap.pass) {
+		fx_writer_put(out, held.data, held.len);
+		if (fx_writer_close(out) != 0)
+			status = FX_EXIT_FAIL;
+	}
+	if (!ap.quiet)
+		fprintf(stderr, "%s: append: %llu records in, %llu appended "
+		    "(entries %llu to %llu), %llu not audited, %llu rejected; "
+		    "checkpoint at %llu\n", PROG, n_in, n_app,
+		    (unsigned long long)first, (unsigned long long)s.size,
+		    n_skip, n_rej, (unsigned long long)s.last_checkpoint);
+	if (n_in != n_app + n_skip + n_rej) {
+		fx_error("internal error: %llu records in, %llu accounted for",
+		    n_in, n_app + n_skip + n_rej);
+		status = FX_EXIT_FAIL;
+	}
+	fx_buf_free(&held);
+	fx_note_signer_free(signer);
+	store_close(&s);
+	return status;
+}
+
+/* ---- checkpoint, keygen ---- */
+
+static int
+cmd_checkpoint(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "key", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *db = NULL, *key = NULL;
+	fx_note_signer *signer;
+	char err[512];
+	store s;
+	sqlite3_stmt *st;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'd': db = optarg; break;
+		case 'k': key = optarg; break;
+		case 'h': usage(0); break;
+		default: usage(FX_EXIT_USAGE);
+		}
+	if (db == NULL || key == NULL) {
+		fx_error("checkpoint: --db and --key are required");
+		usage(FX_EXIT_USAGE);
+	}
+	if ((signer = fx_note_signer_load(key, err, sizeof err)) == NULL)
+		fx_die(FX_EXIT_USAGE, "%s", err);
+	store_open(&s, db, 0, NULL);
+	if (store_exec(&s, "BEGIN") != 0 ||
+	    store_checkpoint(&s, signer, wall_now(), err, sizeof err) != 0 ||
+	    store_exec(&s, "COMMIT") != 0)
+		fx_die(FX_EXIT_FAIL, "%s: checkpoint: %s", db, err);
+	if (sqlite3_prepare_v2(s.db, "SELECT note FROM checkpoints ORDER BY "
+	    "size DESC LIMIT 1", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		fputs((const char *)sqlite3_column_text(st, 0), stdout);
+	sqlite3_finalize(st);
+	fx_note_signer_free(signer);
+	store_close(&s);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		fx_die(FX_EXIT_FAIL, "stdout: %s", strerror(errno));
+	return 0;
+}
+
+static int
+cmd_keygen(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *name = NULL, *prefix = NULL;
+	char *skey = NULL, *vkey = NULL, *path, err[512];
+	FILE *f;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'n': name = optarg; break;
+		case 'o': prefix = optarg; break;
+		case 'h': usage(0); break;
+		default: usage(FX_EXIT_USAGE);
+		}
+	if (name == NULL || prefix == NULL) {
+		fx_error("keygen: --name and -o are required");
+		usage(FX_EXIT_USAGE);
+	}
+	if (fx_note_keygen(name, &skey, &vkey, err, sizeof err) != 0)
+		fx_die(FX_EXIT_USAGE, "keygen: %s", err);
+	path = fx_xmalloc(strlen(prefix) + 5);
+	sprintf(path, "%s.key", prefix);
+	if (fx_note_key_write(path, skey, err, sizeof err) != 0)
+		fx_die(FX_EXIT_FAIL, "%s", err);
+	sprintf(path, "%s.pub", prefix);
+	if ((f = fopen(path, "wx")) == NULL || fprintf(f, "%s\n", vkey) < 0 ||
+	    fclose(f) != 0)
+		fx_die(FX_EXIT_FAIL, "%s: %s", path, strerror(errno));
+	printf("%s\n", vkey);
+	free(path);
+	fx_note_key_free(skey);
+	free(vkey);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd;
+
+	fx_err_init(PROG);
+	if (argc < 2)
+		usage(FX_EXIT_USAGE);
+	cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0)
+		usage(0);
+	argv++;
+	argc--;
+	if (strcmp(cmd, "append") == 0)
+		return cmd_append(argc, argv);
+	if (strcmp(cmd, "checkpoint") == 0)
+		return cmd_checkpoint(argc, argv);
+	if (strcmp(cmd, "verify") == 0)
+		return cmd_verify(argc, argv);
+	if (strcmp(cmd, "prove") == 0)
+		return cmd_prove(argc, argv);
+	if (strcmp(cmd, "verify-proof") == 0)
+		return cmd_verify_proof(argc, argv);
+	if (strcmp(cmd, "query") == 0)
+		return cmd_query(argc, argv);
+	if (strcmp(cmd, "keygen") == 0)
+		return cmd_keygen(argc, argv);
+	fx_error("unknown command '%s'", fx_quote(cmd, strlen(cmd)));
+	usage(FX_EXIT_USAGE);
+	return FX_EXIT_USAGE;
+}
