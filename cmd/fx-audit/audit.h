@@ -76,5 +76,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 int cmd_verify_proof(int argc, char **argv);
 int cmd_query(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
+int cmd_obp(int argc, char **argv);
 
 #endif

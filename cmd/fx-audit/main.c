@@ -7,6 +7,9 @@
  *   fx-audit prove --db FILE (--seq N | --obp ID)         inclusion proofs
  *   fx-audit verify-proof --pubkey FILE [bundle ...]      offline check
  *   fx-audit query --db FILE [filters]                    records out
+ *   fx-audit export --db FILE [--from --to --format]      nightly extracts
+ *   fx-audit obp --db FILE --id OBP_ID                    settlement record
+ *   fx-audit prune --db FILE [--before T | --retention D] retention
  *   fx-audit keygen --name NAME -o PREFIX                 Ed25519 keys
  *
  * append keeps every audit-relevant record of the stream as an entry of
@@ -61,6 +64,10 @@ usage(int st)
 "       fx-audit query --db file [--aggregator id] [--der id] [--entries]\n"
 "                [--event id] [--feeder id] [--from time] [--obp id]\n"
 "                [--plan id] [--to time] [--type type]\n"
+"       fx-audit export --db file [--format csv|ndjson] [--from time]\n"
+"                [--key file] [--to time]\n"
+"       fx-audit obp --db file --id obp_id\n"
+"       fx-audit prune --db file [--before time | --retention days]\n"
 "       fx-audit keygen --name name -o prefix\n");
 	exit(st);
 }
@@ -446,6 +453,12 @@ main(int argc, char **argv)
 		return cmd_query(argc, argv);
 	if (strcmp(cmd, "keygen") == 0)
 		return cmd_keygen(argc, argv);
+	if (strcmp(cmd, "export") == 0)
+		return cmd_export(argc, argv);
+	if (strcmp(cmd, "prune") == 0)
+		return cmd_prune(argc, argv);
+	if (strcmp(cmd, "obp") == 0)
+		return cmd_obp(argc, argv);
 	fx_error("unknown command '%s'", fx_quote(cmd, strlen(cmd)));
 	usage(FX_EXIT_USAGE);
 	return FX_EXIT_USAGE;

@@ -769,9 +769,9 @@ cmd_query(int argc, char **argv)
 	if (path == NULL)
 		fx_die(FX_EXIT_USAGE, "query: --db is required");
 	if (from != INT64_MIN)
-		fx_buf_puts(&sql, " AND ts >= ?");
+		fx_buf_puts(&sql, " AND COALESCE(ts, appended_at) >= ?");
 	if (to != INT64_MAX)
-		fx_buf_puts(&sql, " AND ts < ?");
+		fx_buf_puts(&sql, " AND COALESCE(ts, appended_at) < ?");
 	fx_buf_puts(&sql, " ORDER BY seq");
 	db = open_ro(path);
 	st = prep(db, path, fx_buf_cstr(&sql));
