@@ -150,7 +150,7 @@ cmd_append(int argc, char **argv)
 	char err[512], *end, pragma[64];
 	int ch, i, status = 0;
 
-	ap.batch = 1000;
+	ap.batch = 10000;
 	ap.every = 10000;
 	ap.interval_ms = 60000;
 	ap.sync = "normal";
