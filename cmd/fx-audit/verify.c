@@ -129,7 +129,50 @@ same_opt(const char *col, const char *derived)
 
 /* Checks an entry's body against its row; returns 0 or -1 (reported). */
 static int
-check_body(sqlite3_stmt *st, uint64_t seq)
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The der_ids rows of entry seq, read in order from ds (positioned on
+ * its next row; *more says whether it has one), against what the body
+ * names.
+ */
+static int
+check_ders(sqlite3_stmt *ds, int *more, uint64_t seq, struct fields *f)
+{
+	int i = 0;
+
+	if (f->nders > 1)
+		qsort(f->ders, (size_t)f->nders, sizeof *f->ders, cmp_str);
+	while (*more && (uint64_t)sqlite3_column_int64(ds, 0) < seq) {
+		fail("der_ids: a row for entry %lld, which does not name it",
+		    (long long)sqlite3_column_int64(ds, 0));
+		return -1;
+	}
+	while (*more && (uint64_t)sqlite3_column_int64(ds, 0) == seq) {
+		const char *d = (const char *)sqlite3_column_text(ds, 1);
+
+		if (i >= f->nders || strcmp(d, f->ders[i]) != 0) {
+			fail("entry %llu: der_ids differ from its body (%s)",
+			    (unsigned long long)seq, i < f->nders ?
+			    f->ders[i] : d);
+			return -1;
+		}
+		i++;
+		*more = sqlite3_step(ds) == SQLITE_ROW;
+	}
+	if (i < f->nders) {
+		fail("entry %llu: der_ids lack %s, which its body names",
+		    (unsigned long long)seq, f->ders[i]);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_body(sqlite3_stmt *st, uint64_t seq, sqlite3_stmt *ds, int *more)
 {
 	const char *body = (const char *)sqlite3_column_blob(st, 2);
 	size_t len = (size_t)sqlite3_column_bytes(st, 2);
@@ -189,6 +232,8 @@ check_body(sqlite3_stmt *st, uint64_t seq)
 				rc = -1;
 				break;
 			}
+	if (rc == 0)
+		rc = check_ders(ds, more, seq, &f);
 	fields_free(&f);
 	return rc;
 }
@@ -214,7 +259,8 @@ cmd_verify(int argc, char **argv)
 	struct ext_cp *ext = NULL;
 	int next = 0, ch, own, i, ncp = 0, rc;
 	sqlite3 *db;
-	sqlite3_stmt *es, *cs;
+	sqlite3_stmt *es, *cs, *ds;
+	int dmore;
 	fx_note_verifier *v;
 	fx_merkle_tree tree;
 	uint64_t seq = 0, pruned = 0, cp_size = 0, meta_size;
@@ -287,6 +333,9 @@ cmd_verify(int argc, char **argv)
 	cs = prep(db, path, "SELECT size, root, note FROM checkpoints ORDER BY "
 	    "size");
 	have_cp = sqlite3_step(cs) == SQLITE_ROW;
+	ds = prep(db, path, "SELECT seq, der_id FROM der_ids ORDER BY seq, "
+	    "der_id");
+	dmore = sqlite3_step(ds) == SQLITE_ROW;
 	fx_merkle_tree_init(&tree);
 	for (;;) {
 		/* checkpoints at the current size */
@@ -340,9 +389,13 @@ cmd_verify(int argc, char **argv)
 			break;
 		}
 		memcpy(leaf, sqlite3_column_blob(es, 1), 32);
-		if (sqlite3_column_type(es, 2) == SQLITE_NULL)
+		if (sqlite3_column_type(es, 2) == SQLITE_NULL) {
+			/* pruned: its DER rows can no longer be checked */
 			pruned++;
-		else {
+			while (dmore && (uint64_t)sqlite3_column_int64(ds, 0) <=
+			    seq)
+				dmore = sqlite3_step(ds) == SQLITE_ROW;
+		} else {
 			uint8_t h[32];
 
 			fx_merkle_leaf_hash(sqlite3_column_blob(es, 2),
@@ -353,12 +406,15 @@ cmd_verify(int argc, char **argv)
 				    (unsigned long long)seq);
 				break;
 			}
-			if (check_body(es, seq) != 0)
+			if (check_body(es, seq, ds, &dmore) != 0)
 				break;
 		}
 		fx_merkle_tree_push(&tree, leaf);
 		seq++;
 	}
+	if (!failed && dmore)
+		fail("der_ids: a row for entry %lld, which does not name it",
+		    (long long)sqlite3_column_int64(ds, 0));
 	if (!failed && have_cp)
 		fail("checkpoint at size %lld, but the store has %llu entries "
 		    "(entries were removed from its end)",
@@ -403,6 +459,7 @@ cmd_verify(int argc, char **argv)
 	free(origin);
 	sqlite3_finalize(es);
 	sqlite3_finalize(cs);
+	sqlite3_finalize(ds);
 	sqlite3_close(db);
 	fx_note_verifier_free(v);
 	if (fflush(stdout) != 0)
