@@ -24,7 +24,7 @@ load helper
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "demo: wrote $TMP/demo.ndjson" ]
 	[ "${#lines[@]}" -eq 4 ]
-	[[ "${lines[1]}" == "  F001: 4320 readings, load "*" kW, "*" spikes, 852 forecasts (last by dmr), "*" state changes ("*" to Critical)" ]]
+	[[ "${lines[1]}" == "  F001: 4320 readings, load "*" kW, "*" spikes, 852 forecasts (last by dmr), "*" state changes ("*" to Critical), "*" plans ("*" dispatched, "*" kWh expected, "*" kWh unmet)" ]]
 	[ "$(count_type reading demo.ndjson)" -eq 12960 ]
 	# a forecast every 5 minutes once a feeder has an hour of history
 	[ "$(count_type forecast demo.ndjson)" -eq $((3 * (3 * 288 - 12))) ]
@@ -37,6 +37,12 @@ load helper
 	[ "$(count_type state demo.ndjson)" -eq $((3 * 3 * 96 + 4 * 3 * 852)) ]
 	jq -e -s 'map(select(.type == "state_change" and .feeder_id == "F001" and .new_state == 2
 	    and .timestamp >= "2025-01-06T18:00:00Z" and .timestamp <= "2025-01-06T18:20:00Z")) | length == 1' demo.ndjson
+	# the turn to Critical gets a plan from samples/ders.json: F001's DERs
+	# only, each slot's expected relief plus unmet volume is what it needs
+	jq -e -s '[.[] | select(.type == "plan" and .feeder_id == "F001" and .state == 2)] |
+	    length >= 1 and all(.[]; .status == "dispatch" and (.activations | length) >= 1 and
+	    all(.activations[]; .der_id | IN("did:fx:bat-0001", "did:fx:ev-0042", "did:fx:hvac-0107")) and
+	    all(.slots[]; (.expected_kw + .unmet_kw - .required_kw | fabs) < 0.01))' demo.ndjson
 	validate demo.ndjson
 }
 

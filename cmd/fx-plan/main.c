@@ -144,6 +144,7 @@ do_forecast(const fx_line *ln, jv rec)
 		reject("forecast: %s", err);
 		return;
 	}
+	/* plans whose horizon this instant has passed expire first */
 	expire_pending(fc.issued_at);
 	fs = feeder_get(fc.feeder_id);
 	fs->fc = fc;
@@ -317,8 +318,8 @@ do_state_change(const fx_line *ln, jv rec)
 			fs->critical_kw = limit * fx_config_num(config,
 			    c.feeder_id, "critical_ratio", 0.95);
 	}
-	pass(ln);
 	expire_pending(c.t);
+	pass(ln);
 	if (c.next < 1 || c.next <= c.prev)
 		return;
 	if (plan(fs, &c, 0, &pr, err, sizeof err) != 0) {
@@ -556,6 +557,7 @@ do_control(const fx_line *ln, jv rec)
 		    action);
 		return;
 	}
+	expire_pending(t);
 	/* well formed but refused: passed on, so the audit trail has it */
 	if (role == NULL || (strcmp(role, "operator") != 0 &&
 	    strcmp(role, "admin") != 0)) {
@@ -565,7 +567,6 @@ do_control(const fx_line *ln, jv rec)
 		    role == NULL ? "(missing)" : fx_quote(role, strlen(role)));
 		return;
 	}
-	expire_pending(t);
 	if (strcmp(action, "set_weights") == 0) {
 		struct weights w = set.w;
 

@@ -56,16 +56,59 @@ feeder_auto(const struct feeder *fs, const char *feeder_id)
 	return on;
 }
 
+/* The most kW the bookings hold at once within [start, end): a DER's
+ * capacity taken. */
 static double
-overlap_kw(const struct booking *b, int n, fx_time start, fx_time end)
+peak_kw(const struct booking *b, int n, fx_time start, fx_time end)
+{
+	double peak = 0;
+	int i, j;
+
+	/* the total is piecewise constant, changing only where a booking
+	 * starts: look at the slot's start and each start inside it */
+	for (i = -1; i < n; i++) {
+		fx_time t = i < 0 ? start : b[i].start;
+		double kw = 0;
+
+		if (t < start || t >= end)
+			continue;
+		for (j = 0; j < n; j++)
+			if (b[j].start <= t && b[j].end > t)
+				kw += b[j].kw;
+		if (kw > peak)
+			peak = kw;
+	}
+	return peak;
+}
+
+/* The bookings' average kW over [start, end): relief already bought. */
+static double
+mean_kw(const struct booking *b, int n, fx_time start, fx_time end)
 {
 	double kw = 0;
 	int i;
 
-	for (i = 0; i < n; i++)
-		if (b[i].start < end && b[i].end > start)
-			kw += b[i].kw;
+	for (i = 0; i < n; i++) {
+		fx_time x = b[i].start > start ? b[i].start : start;
+		fx_time y = b[i].end < end ? b[i].end : end;
+
+		if (y > x)
+			kw += b[i].kw * (double)(y - x) / (double)(end - start);
+	}
 	return kw;
+}
+
+/* Does a booking end where [start, end) begins or begin where it ends?
+ * (A run there would lengthen that activation.) */
+static int
+touches(const struct booking *b, int n, fx_time start, fx_time end)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (b[i].end == start || b[i].start == end)
+			return 1;
+	return 0;
 }
 
 /* Drops bookings over before t. */
@@ -176,7 +219,7 @@ conflicts(const struct planrec *pr, char *why, size_t whylen)
 			return 1;
 		}
 		for (s = 0; s < pr->nslots; s++) {
-			double used = ds == NULL ? 0 : overlap_kw(ds->booked,
+			double used = ds == NULL ? 0 : peak_kw(ds->booked,
 			    ds->nbooked, pr->start[s], pr->end[s]);
 
 			if (al->kw[s] <= 0)
@@ -324,7 +367,7 @@ plan(struct feeder *fs, const struct change *c, int approved,
 		pr->hours[s] = (double)(st->end - a) / 3600000.0;
 		pr->forecast_kw[s] = quantile_of(st, pr->pol.quantile);
 		prune(fs->booked, &fs->nbooked, c->t);
-		pr->booked_kw[s] = overlap_kw(fs->booked, fs->nbooked, a,
+		pr->booked_kw[s] = mean_kw(fs->booked, fs->nbooked, a,
 		    st->end);
 		pr->required_kw[s] = pr->forecast_kw[s] - pr->target_kw -
 		    pr->booked_kw[s];
@@ -390,10 +433,18 @@ plan(struct feeder *fs, const struct change *c, int approved,
 			x->cap[s] = der->capacity_kw;
 			if (ds != NULL) {
 				prune(ds->booked, &ds->nbooked, c->t);
-				x->cap[s] -= overlap_kw(ds->booked,
+				x->cap[s] -= peak_kw(ds->booked,
 				    ds->nbooked, pr->start[s], pr->end[s]);
 				if (x->cap[s] < 0)
 					x->cap[s] = 0;
+				/* next to one of its activations: a run here
+				 * would lengthen that one past what it was
+				 * booked for */
+				if (touches(ds->booked, ds->nbooked,
+				    pr->start[s], pr->end[s]) &&
+				    peak_kw(ds->booked, ds->nbooked,
+				    pr->start[s], pr->end[s]) <= 0)
+					x->avail[s] = 0;
 			}
 			if (f > 0 && x->cap[s] >= (der->min_kw > FX_FLEX_ON_KW ?
 			    der->min_kw : FX_FLEX_ON_KW))
@@ -437,6 +488,12 @@ plan(struct feeder *fs, const struct change *c, int approved,
 		x->max_slots = (int)floor(der->duration_min / step_min + 1e-9);
 		if (x->max_slots < x->min_slots)
 			x->max_slots = x->min_slots;
+		/* a run from the slot cut short at the change, of min_slots,
+		 * would be shorter than min_duration_min: not from there */
+		if (der->min_duration_min > 0 && pr->hours[0] * 60 +
+		    (x->min_slots - 1) * step_min < der->min_duration_min -
+		    1e-9)
+			x->avail[0] = 0;
 		src[n++] = der;
 	}
 
@@ -452,6 +509,8 @@ plan(struct feeder *fs, const struct change *c, int approved,
 	p.w_reliability = set.w.reliability;
 	p.w_unmet = set.w.curtailment;
 	p.time_limit_ms = set.time_limit_ms;
+	if (n == 0)
+		goto nothing;
 	if ((set.greedy_only ? fx_flex_greedy(&p, &r, err, errlen) :
 	    fx_flex_solve(&p, &r, err, errlen)) != 0) {
 		rc = -1;
@@ -492,9 +551,11 @@ plan(struct feeder *fs, const struct change *c, int approved,
 			al->cost += al->price * e;
 		}
 	}
+	fx_flex_result_free(&r);
 	if (pr->nalloc > 0)
 		qsort(pr->alloc, (size_t)pr->nalloc, sizeof *pr->alloc,
 		    cmp_alloc);
+nothing:
 	for (k = 0; k < pr->nalloc; k++)
 		pr->alloc[k].priority = k + 1;
 	if (pr->nalloc == 0) {
@@ -527,8 +588,6 @@ plan(struct feeder *fs, const struct change *c, int approved,
 		    "for the feeder: an operator approves or rejects the plan");
 	}
 out:
-	if (rc == 0)
-		fx_flex_result_free(&r);
 	free(fd);
 	free(src);
 	free(aggs);
