@@ -366,7 +366,7 @@ cmd_obp(int argc, char **argv)
 			n++;
 			v = jv_object_get(jv_copy(r), jv_string("der_ids"));
 			if (jv_get_kind(v) == JV_KIND_ARRAY)
-				jv_array_foreach(jv_copy(v), i, d) {
+				jv_array_foreach(v, i, d) {
 					(void)i;
 					if (!jv_contains(jv_copy(ders),
 					    jv_array_append(jv_array(),

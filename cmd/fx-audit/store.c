@@ -309,7 +309,7 @@ add_ders_of(struct fields *f, jv rec, const char *key)
 	jv arr = fx_json_get(rec, key);
 
 	if (jv_get_kind(arr) == JV_KIND_ARRAY)
-		jv_array_foreach(jv_copy(arr), i, x) {
+		jv_array_foreach(arr, i, x) {
 			jv id = fx_json_get(x, "der_id");
 
 			(void)i;
@@ -357,7 +357,7 @@ derive(const char *rec, size_t len, struct fields *f, char *err,
 	jv_free(v);
 	v = fx_json_get(r, "der_ids");
 	if (jv_get_kind(v) == JV_KIND_ARRAY)
-		jv_array_foreach(jv_copy(v), i, x) {
+		jv_array_foreach(v, i, x) {
 			(void)i;
 			add_der(f, x);
 			jv_free(x);

@@ -671,7 +671,7 @@ check_bundle(jv bun, fx_note_verifier *v, uint64_t *seq_out, char *err,
 		snprintf(err, errlen, "inclusion: not an array of hashes");
 		return -1;
 	}
-	jv_array_foreach(jv_copy(inc), i, h) {
+	jv_array_foreach(inc, i, h) {
 		if (jv_get_kind(h) != JV_KIND_STRING ||
 		    fx_b64_decode(jv_string_value(h),
 		    strlen(jv_string_value(h)), proof + 32 * np, 32,

@@ -398,7 +398,7 @@ read_weights(jv w, struct weights *dst, const char *where, char *err,
 	}
 	tp = fx_json_get(w, "type_preference");
 	if (jv_get_kind(tp) == JV_KIND_OBJECT) {
-		jv_object_foreach(jv_copy(tp), k, x) {
+		jv_object_foreach(tp, k, x) {
 			int t = fx_der_type_parse(jv_string_value(k));
 
 			if (t < 0 || jv_get_kind(x) != JV_KIND_NUMBER ||
@@ -862,7 +862,7 @@ read_config(void)
 	if (jv_get_kind(v) == JV_KIND_STRING)
 		load_config_catalog(jv_string_value(v));
 	else if (jv_get_kind(v) == JV_KIND_ARRAY) {
-		jv_array_foreach(jv_copy(v), i, p) {
+		jv_array_foreach(v, i, p) {
 			if (jv_get_kind(p) != JV_KIND_STRING)
 				config_error("plan.catalog[%d]: not a string",
 				    i);
