@@ -320,6 +320,68 @@ add_ders_of(struct fields *f, jv rec, const char *key)
 	jv_free(arr);
 }
 
+/*
+ * The fast path: one scan of the record's top-level members, when it is
+ * plain ASCII and names no DER list (der_ids, activations, ders), which
+ * only libjq walks.  Returns 1 when it did the work, 0 to fall back.
+ */
+enum { K_TYPE, K_T0, K_T1, K_T2, K_T3, K_T4, K_T5, K_FEEDER, K_OBP, K_EVENT,
+	K_PLAN, K_ORDER, K_AGG, K_TX, K_DER, K_DERS, K_ACT, K_DERLIST, K_N };
+
+static char *
+scanned_str(const fx_jfield *fl)
+{
+	return fl->kind == FX_JS_STRING ? fx_xstrndup(fl->v, fl->len) : NULL;
+}
+
+static int
+derive_fast(const char *rec, size_t len, struct fields *f)
+{
+	fx_jfield fl[K_N] = {
+		{ "type", 0, 0, 0 }, { "timestamp", 0, 0, 0 },
+		{ "issued_at", 0, 0, 0 }, { "window_start", 0, 0, 0 },
+		{ "slice_start", 0, 0, 0 }, { "received_at", 0, 0, 0 },
+		{ "created_at", 0, 0, 0 }, { "feeder_id", 0, 0, 0 },
+		{ "obp_id", 0, 0, 0 }, { "event_id", 0, 0, 0 },
+		{ "plan_id", 0, 0, 0 }, { "order_id", 0, 0, 0 },
+		{ "aggregator_id", 0, 0, 0 }, { "transaction_id", 0, 0, 0 },
+		{ "der_id", 0, 0, 0 }, { "der_ids", 0, 0, 0 },
+		{ "activations", 0, 0, 0 }, { "ders", 0, 0, 0 }
+	};
+	int k;
+
+	if (fx_json_scan(rec, len, fl, K_N) != 1 ||
+	    fl[K_TYPE].kind != FX_JS_STRING ||
+	    fl[K_TYPE].len >= sizeof f->type ||
+	    fl[K_DERS].kind != FX_JS_ABSENT || fl[K_ACT].kind != FX_JS_ABSENT ||
+	    fl[K_DERLIST].kind != FX_JS_ABSENT)
+		return 0;
+	memset(f, 0, sizeof *f);
+	f->ts = INT64_MIN;
+	memcpy(f->type, fl[K_TYPE].v, fl[K_TYPE].len);
+	f->type[fl[K_TYPE].len] = '\0';
+	for (k = K_T0; k <= K_T5; k++) {
+		const char *why;
+
+		if (fl[k].kind == FX_JS_STRING && fx_time_parse_rfc3339(fl[k].v,
+		    fl[k].len, &f->ts, &why) == 0)
+			break;
+		f->ts = INT64_MIN;
+	}
+	f->feeder_id = scanned_str(&fl[K_FEEDER]);
+	f->obp_id = scanned_str(&fl[K_OBP]);
+	f->event_id = scanned_str(&fl[K_EVENT]);
+	f->plan_id = scanned_str(&fl[K_PLAN]);
+	f->order_id = scanned_str(&fl[K_ORDER]);
+	f->aggregator_id = scanned_str(&fl[K_AGG]);
+	f->transaction_id = scanned_str(&fl[K_TX]);
+	if (fl[K_DER].kind == FX_JS_STRING) {
+		f->ders = fx_xmalloc(sizeof *f->ders);
+		f->ders[f->nders++] = scanned_str(&fl[K_DER]);
+	}
+	return 1;
+}
+
 int
 derive(const char *rec, size_t len, struct fields *f, char *err,
     size_t errlen)
@@ -327,9 +389,12 @@ derive(const char *rec, size_t len, struct fields *f, char *err,
 	static const char *const tkeys[] = { "timestamp", "issued_at",
 	    "window_start", "slice_start", "received_at", "created_at" };
 	const char *type;
-	jv r = fx_json_parse_record(rec, len, &type, err, errlen), v;
+	jv r, v;
 	size_t k;
 
+	if (derive_fast(rec, len, f))
+		return 0;
+	r = fx_json_parse_record(rec, len, &type, err, errlen);
 	memset(f, 0, sizeof *f);
 	f->ts = INT64_MIN;
 	if (!jv_is_valid(r)) {
