@@ -41,6 +41,20 @@ allowed(const fx_flex_der *d, int s)
 	return d->avail[s] > 0 && d->cap[s] >= on_kw(d) && d->max_starts != 0;
 }
 
+/* Is a run of d over [a, a + len) long enough in hours? */
+static int
+long_enough(const fx_flex_problem *p, const fx_flex_der *d, int a, int len)
+{
+	double h = 0;
+	int t;
+
+	if (d->min_hours <= 0)
+		return 1;
+	for (t = a; t < a + len; t++)
+		h += p->hours[t];
+	return h >= d->min_hours - 1e-9;
+}
+
 /* Objective cost per kWh the DER runs. */
 static double
 per_kwh(const fx_flex_problem *p, const fx_flex_der *d)
@@ -96,6 +110,7 @@ fx_flex_validate(const fx_flex_problem *p, char *err, size_t errlen)
 		    !(x->price >= 0 && x->price < 1e9) ||
 		    !(fabs(x->type_pref) < 1e9) ||
 		    !(x->min_kw >= 0 && x->min_kw < 1e12) ||
+		    !(x->min_hours >= 0 && x->min_hours < 1e6) ||
 		    x->min_slots < 1 || x->max_slots < x->min_slots) {
 			snprintf(err, errlen, "DER %d: bad parameters", d);
 			return -1;
@@ -193,7 +208,8 @@ fx_flex_check(const fx_flex_problem *p, const double *kw, char *err,
 			}
 			if (len > 0) {
 				runs++;
-				if (len < x->min_slots || len > x->max_slots) {
+				if (len < x->min_slots || len > x->max_slots ||
+				    !long_enough(p, x, s - len, len)) {
 					snprintf(err, errlen, "DER %d: a run "
 					    "of %d slots ending at slot %d, "
 					    "want %d to %d", d, len, s - 1,
@@ -320,7 +336,8 @@ greedy(const fx_flex_problem *p, double *kw)
 					if (need[t] / c > q)
 						q = need[t] / c;
 				}
-				if (!ok || hi < lo - TOL)
+				if (!ok || hi < lo - TOL ||
+				    !long_enough(p, x, a, len))
 					continue;
 				if (q < lo)
 					q = lo;
@@ -462,6 +479,8 @@ enumerate_runs(struct milp *m)
 						break;
 				if (t < a + len)
 					break;	/* longer runs cross it too */
+				if (!long_enough(p, x, a, len))
+					continue;
 				if (m->nruns == cap) {
 					cap *= 2;
 					m->runs = fx_xrealloc(m->runs,

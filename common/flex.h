@@ -15,7 +15,8 @@
  * max_starts of them.
  *
  * The mixed-integer programme: for every DER d and every run r = [a, b)
- * it could make (each slot allowed, min_slots <= b - a <= max_slots), a
+ * it could make (each slot allowed, min_slots <= b - a <= max_slots, and
+ * its slots' hours summing to min_hours at least), a
  * binary z_r (the activation happens) and its level q_r kW:
  *
  *   minimise  sum_r q_r sum_{s in r} c_ds + w_unmet sum_s hours_s unmet_s
@@ -64,6 +65,9 @@ typedef struct fx_flex_der {
 	double type_pref;	/* added per kWh to the objective (may be < 0) */
 	double min_kw;		/* lowest kW when on (0: none) */
 	int min_slots;		/* shortest run, >= 1 */
+	double min_hours;	/* and a run lasts this long at least (0: no
+				 * more than min_slots says; for slots of
+				 * unequal length) */
 	int max_slots;		/* longest run, >= min_slots */
 	int max_starts;		/* activations allowed in the horizon; < 0: any */
 	double cap[FX_FLEX_MAX_SLOTS];	/* kW it can give in slot s */

@@ -1192,7 +1192,6 @@ summary() {
 	[ "$(got_slots E1 out)" = "$(want_slots E1 p50 800 in2)" ]
 	[ "$(acts E1 out)" = "D2 10:03-10:30 100 45" ]
 	check_plans out --full
-	skip "BUG (contract): schemas/records/plan.json has no status superseded nor replaces, and forbids a reason on approved; fx-plan writes all three here"
 	validate_made out in
 }
 
@@ -1246,7 +1245,6 @@ summary() {
 	[ "$stderr" = "fx-plan: cfg.json: defaults.auto_dispatch: not a boolean" ]
 	# the expired plans validate
 	fx-plan -q --no-auto-dispatch in > out
-	skip "BUG (contract): schemas/records/plan.json requires decided_by and decided_at on an expired plan; fx-plan's own expiry (no operator decision) has none"
 	validate_made out in
 }
 

@@ -163,7 +163,7 @@ put_alert(const struct planrec *pr)
 	char what[512], action[512];
 	int s, a;
 
-	if (pr->no_need || strcmp(pr->status, "rejected") == 0)
+	if (pr->no_need)
 		return;
 	for (s = 0; s < pr->nslots; s++) {
 		req += pr->required_kw[s] * pr->hours[s];
@@ -467,13 +467,10 @@ decide(struct planrec *pr, int approve, const char *user, fx_time t)
 	pr->decided_by = fx_xstrdup(user);
 	pr->decided_at = t;
 	pr->reason[0] = '\0';
+	/* (a plan whose horizon t has passed expired before this) */
 	if (!approve)
 		pr->status = "rejected";
-	else if (t >= pr->end[pr->nslots - 1]) {
-		pr->status = "expired";
-		snprintf(pr->reason, sizeof pr->reason, "approved after the "
-		    "plan's horizon ended");
-	} else if (conflicts(pr, why, sizeof why)) {
+	else if (conflicts(pr, t, why, sizeof why)) {
 		struct feeder *fs = feeder_get(pr->feeder_id);
 		struct planrec np;
 		struct change c;

@@ -202,9 +202,20 @@ book(const struct planrec *pr)
 }
 
 int
-conflicts(const struct planrec *pr, char *why, size_t whylen)
+conflicts(const struct planrec *pr, fx_time t, char *why, size_t whylen)
 {
+	struct feeder *fs = fx_feeders_find(feeders, pr->feeder_id,
+	    strlen(pr->feeder_id));
 	int a, s;
+
+	(void)t;	/* a plan approved late is dispatched from then on */
+	for (s = 0; fs != NULL && s < pr->nslots; s++)
+		if (mean_kw(fs->booked, fs->nbooked, pr->start[s], pr->end[s]) >
+		    pr->booked_kw[s] + 1e-6) {
+			snprintf(why, whylen, "relief was booked for %s by "
+			    "another plan meanwhile", pr->feeder_id);
+			return 1;
+		}
 
 	for (a = 0; a < pr->nalloc; a++) {
 		const struct alloc *al = &pr->alloc[a];
@@ -225,6 +236,15 @@ conflicts(const struct planrec *pr, char *why, size_t whylen)
 			if (al->kw[s] <= 0)
 				continue;
 			runs += s == 0 || al->kw[s - 1] <= 0;
+			if (ds != NULL && used <= 0 && ((s == 0 ||
+			    al->kw[s - 1] <= 0) || s == pr->nslots - 1 ||
+			    al->kw[s + 1] <= 0) && touches(ds->booked,
+			    ds->nbooked, pr->start[s], pr->end[s])) {
+				snprintf(why, whylen, "%s was booked next to "
+				    "this plan's activation meanwhile",
+				    al->der_id);
+				return 1;
+			}
 			if (used + al->kw[s] > der->capacity_kw + 1e-6) {
 				snprintf(why, whylen, "%s has %g kW of %g left "
 				    "in a slot the plan books %g kW", al->der_id,
@@ -488,12 +508,8 @@ plan(struct feeder *fs, const struct change *c, int approved,
 		x->max_slots = (int)floor(der->duration_min / step_min + 1e-9);
 		if (x->max_slots < x->min_slots)
 			x->max_slots = x->min_slots;
-		/* a run from the slot cut short at the change, of min_slots,
-		 * would be shorter than min_duration_min: not from there */
-		if (der->min_duration_min > 0 && pr->hours[0] * 60 +
-		    (x->min_slots - 1) * step_min < der->min_duration_min -
-		    1e-9)
-			x->avail[0] = 0;
+		/* in minutes too: the first slot may be cut short */
+		x->min_hours = der->min_duration_min / 60;
 		src[n++] = der;
 	}
 
