@@ -59,6 +59,9 @@ void fields_free(struct fields *f);
 /* Appends one record (its exact text); the caller holds a transaction. */
 int store_append(store *s, const char *rec, size_t len, fx_time wall,
     char *err, size_t errlen);
+/* Begins a write transaction, checking no other writer appended since
+ * the store was opened (exits 1 if one did). */
+void store_begin(store *s);
 /* Saves the frontier (in the caller's transaction). */
 void store_save_frontier(store *s);
 /* Signs and stores a checkpoint of the current size; returns 0 or -1. */
@@ -72,6 +75,7 @@ int store_exec(store *s, const char *sql);
 void entry_body(fx_buf *b, uint64_t seq, fx_time wall, const char *rec,
     size_t len);
 
+void usage(int status) __attribute__((noreturn));
 int cmd_verify(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 int cmd_verify_proof(int argc, char **argv);

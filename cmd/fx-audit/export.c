@@ -95,7 +95,7 @@ cmd_export(int argc, char **argv)
 		case 'f': from = time_arg("--from", optarg); break;
 		case 'k': key = optarg; break;
 		case 't': to = time_arg("--to", optarg); break;
-		case 'h': exit(0);
+		case 'h': usage(0); break;
 		default:
 			fx_error("usage: fx-audit export --db file [--format "
 			    "csv|ndjson] [--from time] [--to time] [--key "
@@ -126,6 +126,28 @@ cmd_export(int argc, char **argv)
 		fx_die(FX_EXIT_FAIL, "%s: %s", path, sqlite3_errmsg(s.db));
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
+	{
+		/* the covering checkpoint exists, before anything is written */
+		sqlite3_stmt *mx;
+		long long hi = -1;
+
+		if (sqlite3_prepare_v2(s.db, "SELECT MAX(seq) FROM entries "
+		    "WHERE COALESCE(ts, appended_at) >= ? AND "
+		    "COALESCE(ts, appended_at) < ?", -1, &mx, NULL) !=
+		    SQLITE_OK)
+			fx_die(FX_EXIT_FAIL, "%s: %s", path,
+			    sqlite3_errmsg(s.db));
+		sqlite3_bind_int64(mx, 1, from);
+		sqlite3_bind_int64(mx, 2, to);
+		if (sqlite3_step(mx) == SQLITE_ROW &&
+		    sqlite3_column_type(mx, 0) != SQLITE_NULL)
+			hi = sqlite3_column_int64(mx, 0);
+		sqlite3_finalize(mx);
+		if ((long long)s.last_checkpoint <= hi)
+			fx_die(FX_EXIT_FAIL, "%s: no checkpoint covers entry "
+			    "%lld yet: give --key (or run fx-audit checkpoint)",
+			    path, hi);
+	}
 	if (csv)
 		fx_buf_puts(&b, "seq,appended_at,type,ts,feeder_id,obp_id,"
 		    "event_id,plan_id,order_id,aggregator_id,leaf_hash,entry\n");
@@ -244,7 +266,7 @@ cmd_prune(int argc, char **argv)
 				    fx_quote(optarg, strlen(optarg)));
 			keep = (int64_t)(days * FX_MS_PER_DAY);
 			break;
-		case 'h': exit(0);
+		case 'h': usage(0); break;
 		default:
 			fx_error("usage: fx-audit prune --db file [--before "
 			    "time | --retention days]");
@@ -255,6 +277,11 @@ cmd_prune(int argc, char **argv)
 	if (before == INT64_MIN)
 		before = now_ms() - keep;
 	store_open(&s, path, 0, NULL);
+	if (before > now_ms())
+		fx_die(FX_EXIT_USAGE, "prune: --before is in the future: "
+		    "retention keeps what has not expired");
+	if (store_exec(&s, "PRAGMA secure_delete=ON") != 0)
+		exit(FX_EXIT_FAIL);
 	if (sqlite3_prepare_v2(s.db, "UPDATE entries SET body = NULL WHERE "
 	    "appended_at < ? AND body IS NOT NULL", -1, &st, NULL) !=
 	    SQLITE_OK)
@@ -318,7 +345,7 @@ cmd_obp(int argc, char **argv)
 		switch (ch) {
 		case 'd': path = optarg; break;
 		case 'i': id = optarg; break;
-		case 'h': exit(0);
+		case 'h': usage(0); break;
 		default:
 			fx_error("usage: fx-audit obp --db file --id obp_id");
 			exit(FX_EXIT_USAGE);
@@ -351,18 +378,21 @@ cmd_obp(int argc, char **argv)
 			jv_free(r);
 			continue;
 		}
-		if (seqs.len > 0)
-			fx_buf_putc(&seqs, ',');
-		fx_buf_int(&seqs, sqlite3_column_int64(st, 0));
 		type = fx_json_str(r, "type");
 		if (type != NULL && strcmp(type, "order") == 0) {
 			const char *oid = fx_json_str(r, "obp_id");
-			jv v;
 
 			if (oid == NULL || strcmp(oid, id) != 0) {
 				jv_free(r);
-				continue;
+				continue;	/* another OBP ID's order */
 			}
+		}
+		if (seqs.len > 0)
+			fx_buf_putc(&seqs, ',');
+		fx_buf_int(&seqs, sqlite3_column_int64(st, 0));
+		if (type != NULL && strcmp(type, "order") == 0) {
+			jv v;
+
 			n++;
 			v = jv_object_get(jv_copy(r), jv_string("der_ids"));
 			if (jv_get_kind(v) == JV_KIND_ARRAY)

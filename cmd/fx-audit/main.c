@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "err.h"
@@ -49,7 +50,7 @@ wall_now(void)
 	return (fx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
+void
 usage(int st)
 {
 	fprintf(st ? stderr : stdout,
@@ -71,6 +72,8 @@ usage(int st)
 "       fx-audit keygen --name name -o prefix\n");
 	exit(st);
 }
+
+static void check_key(store *s, fx_note_signer *signer);
 
 /* ---- append ---- */
 
@@ -115,10 +118,25 @@ audited(const fx_line *ln, char *type, size_t typelen)
 		for (i = 0; default_types[i] != NULL; i++)
 			if (strcmp(type, default_types[i]) == 0)
 				return 1;
-	/* a features record marked for audit */
-	if (strcmp(type, "features") == 0 && strstr(ln->text,
-	    "\"audit\":true") != NULL)
-		return 1;
+	/* a features record marked for audit: "audit": true at its top */
+	if (strcmp(type, "features") == 0) {
+		fx_jfield f = { "audit", 0, NULL, 0 };
+
+		if (fx_json_scan(ln->text, ln->len, &f, 1) == 1)
+			return f.kind == FX_JS_TRUE;
+		else {
+			char err[64];
+			const char *ty;
+			jv r = fx_json_parse_record(ln->text, ln->len, &ty,
+			    err, sizeof err);
+			int on = 0;
+
+			if (jv_is_valid(r) && fx_json_bool(r, "audit", &on) != 1)
+				on = 0;
+			jv_free(r);
+			return on;
+		}
+	}
 	return 0;
 }
 
@@ -148,6 +166,7 @@ cmd_append(int argc, char **argv)
 	fx_time last_cp;
 	long in_batch = 0;
 	char err[512], *end, pragma[64];
+	long lv;
 	int ch, i, status = 0;
 
 	ap.batch = 10000;
@@ -160,8 +179,9 @@ cmd_append(int argc, char **argv)
 		case 'b':
 		case 'e':
 			errno = 0;
-			i = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || errno != 0 || i < 1 || i > 10000000)
+			lv = strtol(optarg, &end, 10);
+			i = lv >= 1 && lv <= 10000000 ? (int)lv : 0;
+			if (*end != '\0' || errno != 0 || i < 1)
 				fx_die(FX_EXIT_USAGE, "--%s: want a whole number "
 				    "from 1 to 10000000, not '%s'", ch == 'b' ?
 				    "batch" : "every", fx_quote(optarg,
@@ -216,7 +236,10 @@ cmd_append(int argc, char **argv)
 	if (signer == NULL && !ap.quiet)
 		fx_warn("no --key: entries are appended but no checkpoint is "
 		    "signed");
-	store_open(&s, ap.db, 1, ap.origin);
+	store_open(&s, ap.db, 1, ap.origin != NULL ? ap.origin :
+	    signer != NULL ? fx_note_signer_name(signer) : NULL);
+	if (signer != NULL)
+		check_key(&s, signer);
 	snprintf(pragma, sizeof pragma, "PRAGMA synchronous=%s", ap.sync);
 	if (store_exec(&s, pragma) != 0)
 		exit(FX_EXIT_FAIL);
@@ -224,8 +247,7 @@ cmd_append(int argc, char **argv)
 	last_cp = wall_now();
 	if (ap.pass)
 		out = fx_writer_new(1, 0);
-	if (store_exec(&s, "BEGIN") != 0)
-		exit(FX_EXIT_FAIL);
+	store_begin(&s);
 	for (i = 0; i < (argc ? argc : 1); i++) {
 		fx_reader *r = fx_reader_open(argc ? argv[i] : "-", 0);
 		fx_line ln;
@@ -270,8 +292,10 @@ cmd_append(int argc, char **argv)
 			else
 				n_skip++;
 			if (ap.pass) {
+				/* byte for byte, its terminator too */
 				fx_buf_put(&held, ln.text, ln.len);
-				fx_buf_putc(&held, '\n');
+				fx_buf_puts(&held, *ln.term != '\0' ? ln.term :
+				    "\n");
 			}
 			in_batch++;
 		maybe_strict:
@@ -295,9 +319,9 @@ cmd_append(int argc, char **argv)
 					last_cp = now;
 				}
 				store_save_frontier(&s);
-				if (store_exec(&s, "COMMIT") != 0 ||
-				    store_exec(&s, "BEGIN") != 0)
+				if (store_exec(&s, "COMMIT") != 0)
 					exit(FX_EXIT_FAIL);
+				store_begin(&s);
 				if (ap.pass) {
 					fx_writer_put(out, held.data, held.len);
 					held.len = 0;
@@ -341,6 +365,24 @@ cmd_append(int argc, char **argv)
 
 /* ---- checkpoint, keygen ---- */
 
+/* A store's checkpoints are all signed by one key: the first one's. */
+static void
+check_key(store *s, fx_note_signer *signer)
+{
+	sqlite3_stmt *st;
+	char *mine = fx_note_signer_vkey(signer);
+
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = "
+	    "'vkey'", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), mine) != 0)
+		fx_die(FX_EXIT_USAGE, "%s: its checkpoints are signed by %s, "
+		    "not by this key (%s)", s->path,
+		    (const char *)sqlite3_column_text(st, 0), mine);
+	sqlite3_finalize(st);
+	free(mine);
+}
+
 static int
 cmd_checkpoint(int argc, char **argv)
 {
@@ -370,8 +412,9 @@ cmd_checkpoint(int argc, char **argv)
 	if ((signer = fx_note_signer_load(key, err, sizeof err)) == NULL)
 		fx_die(FX_EXIT_USAGE, "%s", err);
 	store_open(&s, db, 0, NULL);
-	if (store_exec(&s, "BEGIN") != 0 ||
-	    store_checkpoint(&s, signer, wall_now(), err, sizeof err) != 0 ||
+	check_key(&s, signer);
+	store_begin(&s);
+	if (store_checkpoint(&s, signer, wall_now(), err, sizeof err) != 0 ||
 	    store_exec(&s, "COMMIT") != 0)
 		fx_die(FX_EXIT_FAIL, "%s: checkpoint: %s", db, err);
 	if (sqlite3_prepare_v2(s.db, "SELECT note FROM checkpoints ORDER BY "
@@ -412,6 +455,10 @@ cmd_keygen(int argc, char **argv)
 	if (fx_note_keygen(name, &skey, &vkey, err, sizeof err) != 0)
 		fx_die(FX_EXIT_USAGE, "keygen: %s", err);
 	path = fx_xmalloc(strlen(prefix) + 5);
+	sprintf(path, "%s.pub", prefix);
+	if (access(path, F_OK) == 0)
+		fx_die(FX_EXIT_FAIL, "%s: exists; not overwriting a key",
+		    path);
 	sprintf(path, "%s.key", prefix);
 	if (fx_note_key_write(path, skey, err, sizeof err) != 0)
 		fx_die(FX_EXIT_FAIL, "%s", err);
@@ -439,6 +486,7 @@ main(int argc, char **argv)
 		usage(0);
 	argv++;
 	argc--;
+	argv[0] = "fx-audit";	/* getopt's messages name the program */
 	if (strcmp(cmd, "append") == 0)
 		return cmd_append(argc, argv);
 	if (strcmp(cmd, "checkpoint") == 0)

@@ -143,6 +143,27 @@ store_leaf(void *ctx, uint64_t index, uint8_t out[32])
 }
 
 void
+store_begin(store *s)
+{
+	sqlite3_stmt *st;
+	uint64_t n = 0;
+
+	/* the write lock first, then the size: two appenders never both
+	 * think entry n is theirs */
+	if (store_exec(s, "BEGIN IMMEDIATE") != 0)
+		exit(FX_EXIT_FAIL);
+	st = prepare(s, "SELECT COALESCE(MAX(seq) + 1, 0) FROM entries");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (n != s->size)
+		fx_die(FX_EXIT_FAIL, "%s: another process appended to the "
+		    "store (it has %llu entries, this one wrote up to %llu): "
+		    "one fx-audit append per store", s->path,
+		    (unsigned long long)n, (unsigned long long)s->size);
+}
+
+void
 store_save_frontier(store *s)
 {
 	char n[32];

@@ -278,7 +278,7 @@ cmd_verify(int argc, char **argv)
 			break;
 		case 'd': path = optarg; break;
 		case 'k': pubkey = optarg; break;
-		case 'h': exit(0);
+		case 'h': usage(0); break;
 		default:
 			fx_error("usage: fx-audit verify --db file "
 			    "[--checkpoint file] [--pubkey file]");
@@ -528,7 +528,7 @@ cmd_prove(int argc, char **argv)
 				    "number '%s'", fx_quote(optarg,
 				    strlen(optarg)));
 			break;
-		case 'h': exit(0);
+		case 'h': usage(0); break;
 		default:
 			fx_error("usage: fx-audit prove --db file (--seq n | "
 			    "--obp id)");
@@ -705,7 +705,7 @@ cmd_verify_proof(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'k': pubkey = optarg; break;
-		case 'h': exit(0);
+		case 'h': usage(0); break;
 		default:
 			fx_error("usage: fx-audit verify-proof --pubkey file "
 			    "[file ...]");
@@ -793,6 +793,8 @@ cmd_query(int argc, char **argv)
 		case 'a': col = "aggregator_id"; break;
 		case 'd': path = optarg; continue;
 		case 'D':
+			if (nbind == 8)
+				fx_die(FX_EXIT_USAGE, "query: too many filters");
 			fx_buf_puts(&sql, " AND seq IN (SELECT seq FROM der_ids "
 			    "WHERE der_id = ?)");
 			bind[nbind++] = optarg;
@@ -811,7 +813,7 @@ cmd_query(int argc, char **argv)
 		case 'o': col = "obp_id"; break;
 		case 'p': col = "plan_id"; break;
 		case 't': col = "type"; break;
-		case 'h': exit(0);
+		case 'h': usage(0); break;
 		default:
 			fx_error("usage: fx-audit query --db file [filters]");
 			exit(FX_EXIT_USAGE);
