@@ -17,6 +17,7 @@
 
 #define TOL 1e-6		/* kW: what counts as zero, and slack in checks */
 #define MIN_COEF 1e-6		/* per kWh: the floor of a DER's objective cost */
+#define GREEDY_ROUNDS 4		/* activations a DER may get from the greedy */
 
 static double
 ms_since(const struct timespec *t0)
@@ -286,11 +287,75 @@ finish_result(const fx_flex_problem *p, fx_flex_result *r)
 	r->objective = fx_flex_objective(p, r->kw);
 }
 
+/*
+ * After the greedy pass: each DER, most expensive first, gives back what
+ * the others cover anyway: its whole activation, slots at either end
+ * (keeping its minimum length), or level (down to on_kw), wherever every
+ * slot it serves stays covered.  Unmet volume never grows; cost falls.
+ */
+static void
+trim(const fx_flex_problem *p, double *kw, const struct merit *order)
+{
+	int S = p->nslots, i, s;
+	double surplus[FX_FLEX_MAX_SLOTS];
+
+	for (s = 0; s < S; s++) {
+		double got = 0;
+		int d;
+
+		for (d = 0; d < p->nders; d++)
+			got += cover(&p->ders[d], s) * kw[d * S + s];
+		surplus[s] = got - p->required_kw[s];
+	}
+	for (i = p->nders - 1; i >= 0; i--) {
+		const fx_flex_der *x = &p->ders[order[i].d];
+		double *k = kw + order[i].d * S, q, cut = DBL_MAX;
+		int a, b, all = 1;
+
+		for (a = 0; a < S && k[a] <= 0; a++)
+			;
+		if (a == S)
+			continue;
+		for (b = a; b < S && k[b] > 0; b++)
+			;
+		q = k[a];
+		for (s = a; s < b; s++)
+			all &= surplus[s] >= cover(x, s) * q - TOL;
+		if (all) {
+			for (s = a; s < b; s++) {
+				surplus[s] -= cover(x, s) * q;
+				k[s] = 0;
+			}
+			continue;
+		}
+		while (b - a > x->min_slots && long_enough(p, x, a + 1,
+		    b - a - 1) && surplus[a] >= cover(x, a) * q - TOL) {
+			surplus[a] -= cover(x, a) * q;
+			k[a++] = 0;
+		}
+		while (b - a > x->min_slots && long_enough(p, x, a,
+		    b - a - 1) && surplus[b - 1] >= cover(x, b - 1) * q - TOL) {
+			surplus[b - 1] -= cover(x, b - 1) * q;
+			k[--b] = 0;
+		}
+		for (s = a; s < b; s++)
+			if (surplus[s] / cover(x, s) < cut)
+				cut = surplus[s] / cover(x, s);
+		if (cut > 0 && q - cut < on_kw(x))
+			cut = q - on_kw(x);
+		if (cut > TOL)
+			for (s = a; s < b; s++) {
+				surplus[s] -= cover(x, s) * cut;
+				k[s] = q - cut;
+			}
+	}
+}
+
 /* The greedy allocation into kw (zeroed, nders * nslots). */
 static void
 greedy(const fx_flex_problem *p, double *kw)
 {
-	int S = p->nslots, i, s;
+	int S = p->nslots, i, s, round, added;
 	double need[FX_FLEX_MAX_SLOTS];
 	double *aggleft = fx_xmalloc((unsigned long)(p->naggs > 0 ?
 	    p->naggs : 1) * (unsigned long)S * sizeof *aggleft);
@@ -307,14 +372,21 @@ greedy(const fx_flex_problem *p, double *kw)
 		order[i].d = i;
 	}
 	qsort(order, (size_t)p->nders, sizeof *order, cmp_merit);
-	for (i = 0; i < p->nders; i++) {
+	/* rounds: a DER may add an activation while need is left */
+	for (round = 0, added = 1; round < GREEDY_ROUNDS && added; round++)
+	for (i = 0, added = 0; i < p->nders; i++) {
 		const fx_flex_der *x = &p->ders[order[i].d];
+		const double *mine = kw + order[i].d * S;
 		double *al = aggleft + x->aggregator * S;
 		double best = 0, best_q = 0;
-		int a, len, best_a = -1, best_len = 0;
+		int a, len, best_a = -1, best_len = 0, runs = 0;
 
 		if (order[i].eff > p->w_unmet)
 			break;		/* unmet volume is cheaper from here */
+		for (s = 0; s < S; s++)
+			runs += mine[s] > 0 && (s == 0 || mine[s - 1] <= 0);
+		if (x->max_starts >= 0 && runs >= x->max_starts)
+			continue;
 		for (a = 0; a < S; a++)
 			for (len = x->min_slots; len <= x->max_slots &&
 			    a + len <= S; len++) {
@@ -322,7 +394,12 @@ greedy(const fx_flex_problem *p, double *kw)
 				double net = 0;
 				int t, ok = 1;
 
-				for (t = a; t < a + len; t++) {
+				/* not over or next to its own activations */
+				for (t = a > 0 ? a - 1 : 0; t < S && t <= a + len;
+				    t++)
+					if (mine[t] > 0)
+						ok = 0;
+				for (t = a; t < a + len && ok; t++) {
 					double c = cover(x, t);
 
 					if (!allowed(x, t)) {
@@ -360,6 +437,7 @@ greedy(const fx_flex_problem *p, double *kw)
 			}
 		if (best_a < 0)
 			continue;
+		added = 1;
 		for (s = best_a; s < best_a + best_len; s++) {
 			double c = cover(x, s);
 
@@ -371,6 +449,7 @@ greedy(const fx_flex_problem *p, double *kw)
 				    al[s] - c * best_q : 0;
 		}
 	}
+	trim(p, kw, order);
 	free(order);
 	free(aggleft);
 }
@@ -641,11 +720,14 @@ heur_vector(struct milp *m, const double *kw, int ncols)
 	for (i = 0; i < m->nruns; i++) {
 		const struct run *r = &m->runs[i];
 		const double *k = kw + r->d * S;
-		int t, match = 1;
+		int t, match = (r->a == 0 || k[r->a - 1] <= TOL) &&
+		    (r->a + r->len == S || k[r->a + r->len] <= TOL);
 
-		/* the greedy run is exactly [a, a + len) */
-		for (t = 0; t < S && match; t++)
-			match = (k[t] > TOL) == (t >= r->a && t < r->a + r->len);
+		/* [a, a + len) is one of the DER's greedy activations:
+		 * every run of the allocation must be given, or GLPK takes
+		 * an incumbent that is not feasible */
+		for (t = r->a; t < r->a + r->len && match; t++)
+			match = k[t] > TOL;
 		if (match) {
 			m->heur[r->z] = 1;
 			m->heur[r->q] = k[r->a] / m->k;

@@ -40,7 +40,9 @@
  * so every problem has a solution.
  *
  * The greedy allocation takes DERs in merit order (objective cost per
- * expected kWh, then der index) and gives each at most one activation:
+ * expected kWh, then der index) and gives each an activation (in up to
+ * four rounds while need is left, within max_starts, never over or next
+ * to its earlier ones):
  * the run and level with the largest net benefit (w_unmet times the
  * unmet expected energy it covers, less its cost), the level being what
  * the neediest slot of the run still lacks, within on_kw, the capacity
