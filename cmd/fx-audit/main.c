@@ -165,6 +165,7 @@ cmd_append(int argc, char **argv)
 	uint64_t first;
 	fx_time last_cp;
 	long in_batch = 0;
+	int in_txn = 0;
 	char err[512], *end, pragma[64];
 	long lv;
 	int ch, i, status = 0;
@@ -247,7 +248,8 @@ cmd_append(int argc, char **argv)
 	last_cp = wall_now();
 	if (ap.pass)
 		out = fx_writer_new(1, 0);
-	store_begin(&s);
+	/* a transaction is open only while a batch is being written, so
+	 * checkpoint, export and prune can run beside an idle append */
 	for (i = 0; i < (argc ? argc : 1); i++) {
 		fx_reader *r = fx_reader_open(argc ? argv[i] : "-", 0);
 		fx_line ln;
@@ -270,6 +272,10 @@ cmd_append(int argc, char **argv)
 				continue;
 			n_in++;
 			a = audited(&ln, type, sizeof type);
+			if (a == 1 && !in_txn) {
+				store_begin(&s);
+				in_txn = 1;
+			}
 			if (a < 0 || (a == 1 && store_append(&s, ln.text,
 			    ln.len, wall_now(), err, sizeof err) != 0)) {
 				n_rej++;
@@ -307,7 +313,8 @@ cmd_append(int argc, char **argv)
 			    !fx_reader_ready(r))) {
 				fx_time now = wall_now();
 
-				if (signer != NULL && (s.size - s.last_checkpoint >=
+				if (in_txn && signer != NULL &&
+				    (s.size - s.last_checkpoint >=
 				    (uint64_t)ap.every ||
 				    now - last_cp >= ap.interval_ms) &&
 				    s.size > s.last_checkpoint) {
@@ -318,10 +325,12 @@ cmd_append(int argc, char **argv)
 						    err);
 					last_cp = now;
 				}
-				store_save_frontier(&s);
-				if (store_exec(&s, "COMMIT") != 0)
-					exit(FX_EXIT_FAIL);
-				store_begin(&s);
+				if (in_txn) {
+					store_save_frontier(&s);
+					if (store_exec(&s, "COMMIT") != 0)
+						exit(FX_EXIT_FAIL);
+					in_txn = 0;
+				}
 				if (ap.pass) {
 					fx_writer_put(out, held.data, held.len);
 					held.len = 0;
@@ -335,6 +344,8 @@ cmd_append(int argc, char **argv)
 		if (status != 0)
 			break;
 	}
+	if (!in_txn)
+		store_begin(&s);
 	if (signer != NULL && status == 0 && s.size > s.last_checkpoint &&
 	    store_checkpoint(&s, signer, wall_now(), err, sizeof err) != 0)
 		fx_die(FX_EXIT_FAIL, "%s: checkpoint: %s", ap.db, err);

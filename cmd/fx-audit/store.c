@@ -52,6 +52,14 @@ static const char schema[] =
 " NEW.transaction_id IS OLD.transaction_id AND"
 " NEW.appended_at IS OLD.appended_at)"
 " BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;\n"
+/* INSERT OR REPLACE deletes without the delete triggers: refuse it */
+"CREATE TRIGGER IF NOT EXISTS entries_no_replace BEFORE INSERT ON entries"
+" WHEN EXISTS (SELECT 1 FROM entries WHERE seq = NEW.seq)"
+" BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;\n"
+"CREATE TRIGGER IF NOT EXISTS checkpoints_no_replace BEFORE INSERT ON"
+" checkpoints WHEN EXISTS (SELECT 1 FROM checkpoints WHERE"
+" size = NEW.size)"
+" BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;\n"
 "CREATE TRIGGER IF NOT EXISTS der_ids_no_delete BEFORE DELETE ON der_ids"
 " BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;\n"
 "CREATE TRIGGER IF NOT EXISTS der_ids_no_update BEFORE UPDATE ON der_ids"
@@ -215,8 +223,11 @@ store_open(store *s, const char *path, int create, const char *origin)
 	    store_exec(s, "PRAGMA journal_mode=WAL") != 0 ||
 	    store_exec(s, "PRAGMA cache_size=-131072") != 0 ||
 	    store_exec(s, "PRAGMA wal_autocheckpoint=16384") != 0 ||
+	    store_exec(s, "BEGIN IMMEDIATE") != 0 ||
 	    store_exec(s, schema) != 0)
 		exit(FX_EXIT_FAIL);
+	/* the schema and the meta rows in one transaction: a store is
+	 * created whole or not at all */
 	if (meta_get(s, "format", &v, &len)) {
 		if (strcmp(v, AUDIT_FORMAT) != 0) {
 			fx_error("%s: not an fx-audit store of format %s "
@@ -241,6 +252,8 @@ store_open(store *s, const char *path, int create, const char *origin)
 		meta_set(s, "format", AUDIT_FORMAT, -1, 1);
 		meta_set(s, "origin", origin, -1, 1);
 	}
+	if (store_exec(s, "COMMIT") != 0)
+		exit(FX_EXIT_FAIL);
 	if (meta_get(s, "origin", &v, &len))
 		snprintf(s->origin, sizeof s->origin, "%s", (const char *)v);
 	s->ins = prepare(s, "INSERT INTO entries(seq, leaf, body, type, ts,"
@@ -545,6 +558,15 @@ store_checkpoint(store *s, void *signer, fx_time wall, char *err,
 
 	if (s->size == s->last_checkpoint && s->size > 0)
 		return 0;
+	/* another process (fx-audit checkpoint) may have signed this size */
+	st = prepare(s, "SELECT 1 FROM checkpoints WHERE size = ?");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)s->size);
+	rc = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (rc) {
+		s->last_checkpoint = s->size;
+		return 0;
+	}
 	fx_merkle_tree_root(&s->tree, root);
 	text = fx_note_checkpoint_format(s->origin, s->size, root, NULL,
 	    &tlen, err, errlen);

@@ -412,14 +412,14 @@ cmd_verify(int argc, char **argv)
 		fx_merkle_tree_push(&tree, leaf);
 		seq++;
 	}
-	if (!failed && dmore)
-		fail("der_ids: a row for entry %lld, which does not name it",
-		    (long long)sqlite3_column_int64(ds, 0));
 	if (!failed && have_cp)
 		fail("checkpoint at size %lld, but the store has %llu entries "
 		    "(entries were removed from its end)",
 		    (long long)sqlite3_column_int64(cs, 0),
 		    (unsigned long long)seq);
+	if (!failed && dmore)
+		fail("der_ids: a row for entry %lld, which does not name it",
+		    (long long)sqlite3_column_int64(ds, 0));
 	ms = meta_text(db, path, "size");
 	meta_size = ms != NULL ? strtoull(ms, NULL, 10) : 0;
 	if (!failed && ms != NULL && meta_size > seq)
