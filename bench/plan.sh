@@ -65,6 +65,8 @@ pctg() {	# a fraction as a percentage
 }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
+# copies taken now, so that a rebuild during the run cannot mix versions
+cp bin/fx-plan "$TMPD/fx-plan"
 ${CC:-cc} -D_GNU_SOURCE -Icommon -std=c11 -O2 -o "$TMPD/flex" bench/flex.c \
     build/libfx.a -lglpk -ljq -lgsl -lgslcblas -lm
 F=$OUT/plan-flex.tsv
@@ -108,13 +110,13 @@ cat > "$TMPD/stream.ndjson" <<'EOF'
 EOF
 C=$TMPD/fluxeon.json S=$TMPD/stream.ndjson
 hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/plan-e2e.json" \
-    -n "fx-plan (MILP, ${LIMIT} ms limit)" "$PIN fx-plan -q -c $C $S" \
-    -n "fx-plan --greedy" "$PIN fx-plan -q --greedy -c $C $S" \
+    -n "fx-plan (MILP, ${LIMIT} ms limit)" "$PIN $TMPD/fx-plan -q -c $C $S" \
+    -n "fx-plan --greedy" "$PIN $TMPD/fx-plan -q --greedy -c $C $S" \
     -n "jq -c empty (catalog parse)" "$PIN jq -c empty $TMPD/ders500.json" \
     > /dev/null 2> "$OUT/plan-e2e.log"
-fx-plan -q -c "$C" "$S" | jq -r 'select(.type=="plan") |
+"$TMPD/fx-plan" -q -c "$C" "$S" | jq -r 'select(.type=="plan") |
     "\(.solver) \(.solver_status) \(.objective) \(.unmet_kwh) \(.required_kwh) \(.activations | length)"' > "$TMPD/e2e-milp"
-fx-plan -q --greedy -c "$C" "$S" | jq -r 'select(.type=="plan") |
+"$TMPD/fx-plan" -q --greedy -c "$C" "$S" | jq -r 'select(.type=="plan") |
     "\(.solver) \(.solver_status) \(.objective) \(.unmet_kwh) \(.required_kwh) \(.activations | length)"' > "$TMPD/e2e-greedy"
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
