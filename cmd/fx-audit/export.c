@@ -356,12 +356,14 @@ cmd_obp(int argc, char **argv)
 		fx_die(FX_EXIT_FAIL, "Europe/London: %s", err);
 	store_open(&s, path, 0, NULL);
 	/* the orders of the OBP ID, and what they came from */
+	/* four indexed lookups, not one scan */
 	if (sqlite3_prepare_v2(s.db, "SELECT seq, body FROM entries WHERE "
-	    "obp_id = ?1 OR plan_id IN (SELECT plan_id FROM entries WHERE "
-	    "obp_id = ?1) OR event_id IN (SELECT event_id FROM entries WHERE "
-	    "obp_id = ?1) OR transaction_id IN (SELECT transaction_id FROM "
-	    "entries WHERE obp_id = ?1) ORDER BY seq", -1, &st, NULL) !=
-	    SQLITE_OK)
+	    "obp_id = ?1 UNION SELECT seq, body FROM entries WHERE plan_id IN "
+	    "(SELECT plan_id FROM entries WHERE obp_id = ?1) UNION SELECT seq, "
+	    "body FROM entries WHERE event_id IN (SELECT event_id FROM entries "
+	    "WHERE obp_id = ?1) UNION SELECT seq, body FROM entries WHERE "
+	    "transaction_id IN (SELECT transaction_id FROM entries WHERE "
+	    "obp_id = ?1) ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
 		fx_die(FX_EXIT_FAIL, "%s: %s", path, sqlite3_errmsg(s.db));
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
