@@ -577,3 +577,12 @@ fx_opt_duration(const char *what, const char *s)
 		    fx_quote(s, strlen(s)));
 	return ms;
 }
+
+fx_time
+fx_time_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (fx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -22,6 +22,8 @@ typedef int64_t fx_time;
 /* Days since 1970-01-01 of a civil date (m 1-12, d 1-31), and back. */
 int64_t fx_days_from_civil(int64_t y, unsigned m, unsigned d);
 void fx_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+/* The wall clock now (for latency fields, *_at_wall; never event time). */
+fx_time fx_time_now(void);
 /* Day of week of an instant in UTC: 0 Sunday .. 6 Saturday (as in SRS 7). */
 int fx_time_dow(fx_time t);
 

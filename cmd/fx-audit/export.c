@@ -17,14 +17,6 @@
 #include "json.h"
 #include "note.h"
 
-static fx_time
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (fx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static fx_time
 time_arg(const char *what, const char *s)
@@ -111,7 +103,7 @@ cmd_export(int argc, char **argv)
 		if (sg == NULL)
 			fx_die(FX_EXIT_USAGE, "%s", err);
 		if (s.size > s.last_checkpoint && (store_exec(&s, "BEGIN") != 0
-		    || store_checkpoint(&s, sg, now_ms(), err, sizeof err) != 0
+		    || store_checkpoint(&s, sg, fx_time_now(), err, sizeof err) != 0
 		    || store_exec(&s, "COMMIT") != 0))
 			fx_die(FX_EXIT_FAIL, "%s: checkpoint: %s", path, err);
 		fx_note_signer_free(sg);
@@ -275,9 +267,9 @@ cmd_prune(int argc, char **argv)
 	if (path == NULL)
 		fx_die(FX_EXIT_USAGE, "prune: --db is required");
 	if (before == INT64_MIN)
-		before = now_ms() - keep;
+		before = fx_time_now() - keep;
 	store_open(&s, path, 0, NULL);
-	if (before > now_ms())
+	if (before > fx_time_now())
 		fx_die(FX_EXIT_USAGE, "prune: --before is in the future: "
 		    "retention keeps what has not expired");
 	if (store_exec(&s, "PRAGMA secure_delete=ON") != 0)

@@ -41,14 +41,6 @@ static const char *const default_types[] = {
 	"alert", "config", "obp", NULL
 };
 
-static fx_time
-wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (fx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 usage(int st)
@@ -245,7 +237,7 @@ cmd_append(int argc, char **argv)
 	if (store_exec(&s, pragma) != 0)
 		exit(FX_EXIT_FAIL);
 	first = s.size;
-	last_cp = wall_now();
+	last_cp = fx_time_now();
 	if (ap.pass)
 		out = fx_writer_new(1, 0);
 	/* a transaction is open only while a batch is being written, so
@@ -277,7 +269,7 @@ cmd_append(int argc, char **argv)
 				in_txn = 1;
 			}
 			if (a < 0 || (a == 1 && store_append(&s, ln.text,
-			    ln.len, wall_now(), err, sizeof err) != 0)) {
+			    ln.len, fx_time_now(), err, sizeof err) != 0)) {
 				n_rej++;
 				if (a < 0) {
 					char why[256];
@@ -311,7 +303,7 @@ cmd_append(int argc, char **argv)
 			}
 			if (in_batch >= ap.batch || (in_batch > 0 &&
 			    !fx_reader_ready(r))) {
-				fx_time now = wall_now();
+				fx_time now = fx_time_now();
 
 				if (in_txn && signer != NULL &&
 				    (s.size - s.last_checkpoint >=
@@ -347,7 +339,7 @@ cmd_append(int argc, char **argv)
 	if (!in_txn)
 		store_begin(&s);
 	if (signer != NULL && status == 0 && s.size > s.last_checkpoint &&
-	    store_checkpoint(&s, signer, wall_now(), err, sizeof err) != 0)
+	    store_checkpoint(&s, signer, fx_time_now(), err, sizeof err) != 0)
 		fx_die(FX_EXIT_FAIL, "%s: checkpoint: %s", ap.db, err);
 	store_save_frontier(&s);
 	if (store_exec(&s, "COMMIT") != 0)
@@ -425,7 +417,7 @@ cmd_checkpoint(int argc, char **argv)
 	store_open(&s, db, 0, NULL);
 	check_key(&s, signer);
 	store_begin(&s);
-	if (store_checkpoint(&s, signer, wall_now(), err, sizeof err) != 0 ||
+	if (store_checkpoint(&s, signer, fx_time_now(), err, sizeof err) != 0 ||
 	    store_exec(&s, "COMMIT") != 0)
 		fx_die(FX_EXIT_FAIL, "%s: checkpoint: %s", db, err);
 	if (sqlite3_prepare_v2(s.db, "SELECT note FROM checkpoints ORDER BY "

@@ -357,14 +357,6 @@ put_state(struct feeder *fs, fx_time start, fx_time end, int h,
 	n_state++;
 }
 
-static fx_time
-wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (fx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 put_change(struct feeder *fs, fx_time t, int prev, int next, int h,
@@ -412,7 +404,7 @@ put_change(struct feeder *fs, fx_time t, int prev, int next, int h,
 	fx_buf_jstr(&ob, model_name(), strlen(model_name()));
 	put_levels(fs);
 	fx_buf_puts(&ob, ",\"detected_at_wall\":");
-	fx_buf_time(&ob, wall_now());
+	fx_buf_time(&ob, fx_time_now());
 	fx_buf_putc(&ob, '}');
 	fx_writer_record(out, &ob);
 }
@@ -1165,7 +1157,7 @@ train(void)
 	if (it < 0)
 		exit(FX_EXIT_FAIL);
 	tune(tr, w0);
-	fx_time_format(wall_now(), ts);
+	fx_time_format(fx_time_now(), ts);
 	snprintf(model.version, sizeof model.version, "lr-%.4s%.2s%.2s-%zu",
 	    ts, ts + 5, ts + 8, tr->n);
 	fx_buf_puts(&ob, "{\"format\":\"fluxeon-classify-model\","

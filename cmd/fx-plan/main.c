@@ -470,7 +470,7 @@ decide(struct planrec *pr, int approve, const char *user, fx_time t)
 	/* (a plan whose horizon t has passed expired before this) */
 	if (!approve)
 		pr->status = "rejected";
-	else if (conflicts(pr, t, why, sizeof why)) {
+	else if (conflicts(pr, why, sizeof why)) {
 		struct feeder *fs = feeder_get(pr->feeder_id);
 		struct planrec np;
 		struct change c;

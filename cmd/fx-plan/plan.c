@@ -21,14 +21,6 @@ const char *const excluded_names[EX_NONE] = {
 static const char *const q_names[] = { "p50", "hi80", "hi95" };
 static const char *const t_names[] = { "alert", "critical" };
 
-fx_time
-wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (fx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Auto-dispatch, first found: a control for the feeder; a control for
@@ -202,13 +194,12 @@ book(const struct planrec *pr)
 }
 
 int
-conflicts(const struct planrec *pr, fx_time t, char *why, size_t whylen)
+conflicts(const struct planrec *pr, char *why, size_t whylen)
 {
 	struct feeder *fs = fx_feeders_find(feeders, pr->feeder_id,
 	    strlen(pr->feeder_id));
 	int a, s;
 
-	(void)t;	/* a plan approved late is dispatched from then on */
 	for (s = 0; fs != NULL && s < pr->nslots; s++)
 		if (mean_kw(fs->booked, fs->nbooked, pr->start[s], pr->end[s]) >
 		    pr->booked_kw[s] + 1e-6) {
@@ -356,7 +347,7 @@ plan(struct feeder *fs, const struct change *c, int approved,
 	snprintf(pr->detected_at_wall, sizeof pr->detected_at_wall, "%s",
 	    c->detected_at_wall != NULL ? c->detected_at_wall : "");
 	pr->detected_wall = fx_xstrdup(pr->detected_at_wall);
-	pr->planned_at_wall = wall_now();
+	pr->planned_at_wall = fx_time_now();
 	if (!fs->has_fc) {
 		snprintf(pr->reason, sizeof pr->reason, "no forecast for the "
 		    "feeder yet");

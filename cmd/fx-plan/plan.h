@@ -132,17 +132,15 @@ struct change {
  */
 int plan(struct feeder *fs, const struct change *c, int approved,
     struct planrec *pr, char *err, size_t errlen);
-/* When pr can no longer be approved as it stands at time t (relief was
+/* When pr can no longer be approved as it stands (relief was
  * booked for its feeder, or its DERs' capacity, activations or
  * neighbouring slots, while it waited; a DER left the catalog): a
  * description into why, and 1. */
-int conflicts(const struct planrec *pr, fx_time t, char *why,
-    size_t whylen);
+int conflicts(const struct planrec *pr, char *why, size_t whylen);
 /* Books pr's DERs and relief (a dispatched or approved plan). */
 void book(const struct planrec *pr);
 void planrec_put(fx_buf *b, const struct planrec *pr);
 void planrec_free(struct planrec *pr);
 int feeder_auto(const struct feeder *fs, const char *feeder_id);
-fx_time wall_now(void);
 
 #endif
