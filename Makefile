@@ -62,6 +62,8 @@ $(PROG_DIRS:%=$(BIN)/%): $$(wildcard cmd/$$(@F)/*.c cmd/$$(@F)/*.h) $(LIB) commo
 # A unit test of a program's own code names the program's files here.
 UNIT_SRC_test_forecast = cmd/fx-forecast/model.c
 UNIT_INC_test_forecast = -Icmd/fx-forecast
+UNIT_SRC_test_audit = cmd/fx-audit/store.c
+UNIT_INC_test_audit = -Icmd/fx-audit
 
 $(BUILD)/unit/%: test/unit/%.c test/unit/tap.h $(LIB) common/*.h $$(UNIT_SRC_$$*)
 	@mkdir -p $(@D)

@@ -626,6 +626,24 @@ fx_json_scan(const char *s, size_t len, fx_jfield *f, int n)
 }
 
 int
+fx_json_array_next(const char **it, const char *end, fx_jfield *elem)
+{
+	const char *p = js_ws(*it, end), *ve;
+	int kind;
+
+	if (p < end && (*p == '[' || *p == ','))
+		p = js_ws(p + 1, end);
+	if (p >= end || *p == ']' || (ve = js_value(p, end, 1, &kind)) == NULL)
+		return 0;
+	elem->key = NULL;
+	elem->kind = kind;
+	elem->v = kind == FX_JS_STRING ? p + 1 : p;
+	elem->len = (size_t)(ve - p) - (kind == FX_JS_STRING ? 2 : 0);
+	*it = ve;
+	return 1;
+}
+
+int
 fx_jfield_num(const fx_jfield *f, double *out)
 {
 	char tmp[64];

@@ -90,6 +90,15 @@ typedef struct fx_jfield {
 
 int fx_json_scan(const char *s, size_t len, fx_jfield *fields, int n);
 
+/*
+ * The elements of an array text that fx_json_scan() gave (a field of kind
+ * FX_JS_ARRAY, so already checked): *it starts at f->v, and each call sets
+ * *elem to the next element (key NULL; kind, v, len as fx_json_scan sets
+ * them) and returns 1, or returns 0 after the last.  Text not from
+ * fx_json_scan() gives 0 where it stops being JSON.
+ */
+int fx_json_array_next(const char **it, const char *end, fx_jfield *elem);
+
 /* A scanned number field as a double: 1 and *out, or 0 when the field is
  * not a number (absent, or another kind). */
 int fx_jfield_num(const fx_jfield *f, double *out);

@@ -55,6 +55,10 @@ void store_close(store *s);
  * returns 0, or -1 with the reason. */
 int derive(const char *rec, size_t len, struct fields *f, char *err,
     size_t errlen);
+/* The same by libjq alone: what derive() does for records its fast scan
+ * does not take (escapes, non-ASCII), and its reference in the tests. */
+int derive_jv(const char *rec, size_t len, struct fields *f, char *err,
+    size_t errlen);
 void fields_free(struct fields *f);
 /* Appends one record (its exact text); the caller holds a transaction. */
 int store_append(store *s, const char *rec, size_t len, fx_time wall,

@@ -227,6 +227,7 @@ store_open(store *s, const char *path, int create, const char *origin)
 	if (store_exec(s, "PRAGMA page_size=16384") != 0 ||
 	    store_exec(s, "PRAGMA journal_mode=WAL") != 0 ||
 	    store_exec(s, "PRAGMA cache_size=-131072") != 0 ||
+	    store_exec(s, "PRAGMA temp_store=MEMORY") != 0 ||
 	    store_exec(s, "PRAGMA wal_autocheckpoint=16384") != 0 ||
 	    store_exec(s, "BEGIN IMMEDIATE") != 0 ||
 	    store_exec(s, schema) != 0)
@@ -325,20 +326,24 @@ str_of(jv rec, const char *key)
 }
 
 static void
-add_der(struct fields *f, jv id)
+add_der_text(struct fields *f, const char *s, size_t len)
 {
-	const char *s;
 	int i;
 
-	if (jv_get_kind(id) != JV_KIND_STRING)
-		return;
-	s = jv_string_value(id);
 	for (i = 0; i < f->nders; i++)
-		if (strcmp(f->ders[i], s) == 0)
+		if (strlen(f->ders[i]) == len && memcmp(f->ders[i], s, len) == 0)
 			return;
 	f->ders = fx_xrealloc(f->ders, (unsigned long)(f->nders + 1) *
 	    sizeof *f->ders);
-	f->ders[f->nders++] = fx_xstrdup(s);
+	f->ders[f->nders++] = fx_xstrndup(s, len);
+}
+
+static void
+add_der(struct fields *f, jv id)
+{
+	if (jv_get_kind(id) == JV_KIND_STRING)
+		add_der_text(f, jv_string_value(id),
+		    (size_t)jv_string_length_bytes(jv_copy(id)));
 }
 
 /* der_id of each object in rec[key][] */
@@ -360,9 +365,9 @@ add_ders_of(struct fields *f, jv rec, const char *key)
 }
 
 /*
- * The fast path: one scan of the record's top-level members, when it is
- * plain ASCII and names no DER list (der_ids, activations, ders), which
- * only libjq walks.  Returns 1 when it did the work, 0 to fall back.
+ * The fast path: one scan of the record's top-level members and of its
+ * DER lists, when it is plain ASCII.  Returns 1 when it did the work, 0 to
+ * fall back to libjq.  Both paths derive the same fields (test_audit).
  */
 enum { K_TYPE, K_T0, K_T1, K_T2, K_T3, K_T4, K_T5, K_FEEDER, K_OBP, K_EVENT,
 	K_PLAN, K_ORDER, K_AGG, K_TX, K_DER, K_DERS, K_ACT, K_DERLIST, K_N };
@@ -371,6 +376,25 @@ static char *
 scanned_str(const fx_jfield *fl)
 {
 	return fl->kind == FX_JS_STRING ? fx_xstrndup(fl->v, fl->len) : NULL;
+}
+
+/* The DER identities of a scanned list: its strings, or (objects) the
+ * der_id of each element; anything else is no DER, as in derive(). */
+static void
+scanned_ders(struct fields *f, const fx_jfield *list, int objects)
+{
+	const char *it = list->v, *end = list->v + list->len;
+	fx_jfield el, id = { "der_id", 0, 0, 0 };
+
+	if (list->kind != FX_JS_ARRAY)
+		return;
+	while (fx_json_array_next(&it, end, &el))
+		if (!objects && el.kind == FX_JS_STRING)
+			add_der_text(f, el.v, el.len);
+		else if (objects && el.kind == FX_JS_OBJECT &&
+		    fx_json_scan(el.v, el.len, &id, 1) == 1 &&
+		    id.kind == FX_JS_STRING)
+			add_der_text(f, id.v, id.len);
 }
 
 static int
@@ -391,9 +415,7 @@ derive_fast(const char *rec, size_t len, struct fields *f)
 
 	if (fx_json_scan(rec, len, fl, K_N) != 1 ||
 	    fl[K_TYPE].kind != FX_JS_STRING ||
-	    fl[K_TYPE].len >= sizeof f->type ||
-	    fl[K_DERS].kind != FX_JS_ABSENT || fl[K_ACT].kind != FX_JS_ABSENT ||
-	    fl[K_DERLIST].kind != FX_JS_ABSENT)
+	    fl[K_TYPE].len >= sizeof f->type)
 		return 0;
 	memset(f, 0, sizeof *f);
 	f->ts = INT64_MIN;
@@ -414,15 +436,25 @@ derive_fast(const char *rec, size_t len, struct fields *f)
 	f->order_id = scanned_str(&fl[K_ORDER]);
 	f->aggregator_id = scanned_str(&fl[K_AGG]);
 	f->transaction_id = scanned_str(&fl[K_TX]);
-	if (fl[K_DER].kind == FX_JS_STRING) {
-		f->ders = fx_xmalloc(sizeof *f->ders);
-		f->ders[f->nders++] = scanned_str(&fl[K_DER]);
-	}
+	if (fl[K_DER].kind == FX_JS_STRING)
+		add_der_text(f, fl[K_DER].v, fl[K_DER].len);
+	scanned_ders(f, &fl[K_DERS], 0);
+	scanned_ders(f, &fl[K_ACT], 1);
+	scanned_ders(f, &fl[K_DERLIST], 1);
 	return 1;
 }
 
 int
 derive(const char *rec, size_t len, struct fields *f, char *err,
+    size_t errlen)
+{
+	if (derive_fast(rec, len, f))
+		return 0;
+	return derive_jv(rec, len, f, err, errlen);
+}
+
+int
+derive_jv(const char *rec, size_t len, struct fields *f, char *err,
     size_t errlen)
 {
 	static const char *const tkeys[] = { "timestamp", "issued_at",
@@ -431,8 +463,6 @@ derive(const char *rec, size_t len, struct fields *f, char *err,
 	jv r, v;
 	size_t k;
 
-	if (derive_fast(rec, len, f))
-		return 0;
 	r = fx_json_parse_record(rec, len, &type, err, errlen);
 	memset(f, 0, sizeof *f);
 	f->ts = INT64_MIN;

@@ -448,6 +448,33 @@ test_scan(void)
 	memmove(deep + 5, deep + 25, 120);	/* 60 of each */
 	deep[125] = '}';
 	ok(fx_json_scan(deep, 126, f, 4) == 1, "scan: 60 levels are fine");
+	/* the elements of a scanned array */
+	{
+		const char *arr = "{\"a\":[ \"x\" ,{\"b\":[1,2]}, -3 ,[],null ],"
+		    "\"e\":[]}";
+		static const int kinds[] = { FX_JS_STRING, FX_JS_OBJECT,
+		    FX_JS_NUMBER, FX_JS_ARRAY, FX_JS_NULL };
+		static const char *const texts[] = { "x", "{\"b\":[1,2]}",
+		    "-3", "[]", "null" };
+		fx_jfield af[2] = { { "a", 0, 0, 0 }, { "e", 0, 0, 0 } }, el;
+		const char *it;
+		int n = 0, same = 1;
+
+		ok(fx_json_scan(arr, strlen(arr), af, 2) == 1, "array: scanned");
+		it = af[0].v;
+		while (fx_json_array_next(&it, af[0].v + af[0].len, &el)) {
+			if (n >= 5 || el.kind != kinds[n] ||
+			    el.len != strlen(texts[n]) ||
+			    memcmp(el.v, texts[n], el.len) != 0)
+				same = 0;
+			n++;
+		}
+		ok(n == 5 && same, "array: five elements, their kinds and "
+		    "texts (%d)", n);
+		it = af[1].v;
+		ok(fx_json_array_next(&it, af[1].v + af[1].len, &el) == 0,
+		    "array: an empty one has none");
+	}
 }
 
 int
