@@ -87,7 +87,8 @@ fx_merkle_tree_init(fx_merkle_tree *t)
 }
 
 int
-fx_merkle_tree_push(fx_merkle_tree *t, const uint8_t leaf[32])
+fx_merkle_tree_push_done(fx_merkle_tree *t, const uint8_t leaf[32],
+    uint8_t done[][32], unsigned *ndone)
 {
 	uint8_t h[32];
 	unsigned level = 0;
@@ -95,15 +96,27 @@ fx_merkle_tree_push(fx_merkle_tree *t, const uint8_t leaf[32])
 	if (t->size == UINT64_MAX)
 		return -1;
 	memcpy(h, leaf, 32);
+	if (done != NULL)
+		memcpy(done[0], h, 32);
 	/* each 1 bit carried out of the size merges two equal subtrees;
 	 * a size below 2^64 - 1 has a 0 bit, so level stays below 64 */
 	while (t->size >> level & 1) {
 		fx_merkle_node_hash(t->node[level], h, h);
 		level++;
+		if (done != NULL)
+			memcpy(done[level], h, 32);
 	}
 	memcpy(t->node[level], h, 32);
 	t->size++;
+	if (ndone != NULL)
+		*ndone = level + 1;
 	return 0;
+}
+
+int
+fx_merkle_tree_push(fx_merkle_tree *t, const uint8_t leaf[32])
+{
+	return fx_merkle_tree_push_done(t, leaf, NULL, NULL);
 }
 
 void
@@ -142,9 +155,32 @@ fx_merkle_root(const uint8_t *leaves, uint64_t n, uint8_t out[32])
 	fx_merkle_tree_root(&t, out);
 }
 
+/* MTH(D[lo:hi]) for hi - lo >= 1, from the node roots where it can. */
+static int
+subtree(fx_merkle_leaf_fn leaf, fx_merkle_node_fn node, void *ctx,
+    uint64_t lo, uint64_t hi, uint8_t out[32])
+{
+	uint64_t n = hi - lo, k;
+	uint8_t right[32];
+
+	if (n == 1)
+		return leaf(ctx, lo, out) != 0 ? -1 : 0;
+	if ((n & (n - 1)) == 0 && lo % n == 0 &&
+	    node(ctx, (unsigned)__builtin_ctzll(n), lo / n, out) == 0)
+		return 0;
+	for (k = 1; k < n - k; k <<= 1)
+		;	/* k, the largest power of two below n */
+	if (subtree(leaf, node, ctx, lo, lo + k, out) != 0 ||
+	    subtree(leaf, node, ctx, lo + k, hi, right) != 0)
+		return -1;
+	fx_merkle_node_hash(out, right, out);
+	return 0;
+}
+
 int
-fx_merkle_subtree_root(fx_merkle_leaf_fn leaf, void *ctx, uint64_t begin,
-    uint64_t end, uint8_t out[32], char *err, size_t errlen)
+fx_merkle_subtree_root(fx_merkle_leaf_fn leaf, fx_merkle_node_fn node,
+    void *ctx, uint64_t begin, uint64_t end, uint8_t out[32], char *err,
+    size_t errlen)
 {
 	fx_merkle_tree t;
 	uint8_t h[32];
@@ -153,6 +189,14 @@ fx_merkle_subtree_root(fx_merkle_leaf_fn leaf, void *ctx, uint64_t begin,
 	if (begin > end)
 		return fail(err, errlen, "subtree [%llu, %llu) is backwards",
 		    (unsigned long long)begin, (unsigned long long)end);
+	if (node != NULL && begin < end) {
+		/* depth at most 2 * 64: each level down halves the range */
+		if (subtree(leaf, node, ctx, begin, end, out) != 0)
+			return fail(err, errlen, "subtree [%llu, %llu): a leaf "
+			    "cannot be read", (unsigned long long)begin,
+			    (unsigned long long)end);
+		return 0;
+	}
 	/* MTH of a list does not depend on where it sits in a bigger tree */
 	fx_merkle_tree_init(&t);
 	for (i = begin; i < end; i++) {
@@ -165,7 +209,6 @@ fx_merkle_subtree_root(fx_merkle_leaf_fn leaf, void *ctx, uint64_t begin,
 	return 0;
 }
 
-/* The largest power of two below n (n >= 2). */
 static uint64_t
 split(uint64_t n)
 {
@@ -221,9 +264,9 @@ reverse(uint8_t *p, size_t n)
 }
 
 int
-fx_merkle_inclusion_proof(fx_merkle_leaf_fn leaf, void *ctx,
-    uint64_t index, uint64_t size, uint8_t *proof, size_t *nproof,
-    char *err, size_t errlen)
+fx_merkle_inclusion_proof(fx_merkle_leaf_fn leaf, fx_merkle_node_fn node,
+    void *ctx, uint64_t index, uint64_t size, uint8_t *proof,
+    size_t *nproof, char *err, size_t errlen)
 {
 	uint64_t lo = 0, hi = size, k;
 	size_t n = 0;
@@ -236,12 +279,12 @@ fx_merkle_inclusion_proof(fx_merkle_leaf_fn leaf, void *ctx,
 	while (hi - lo > 1) {
 		k = split(hi - lo);
 		if (index - lo < k) {
-			if (fx_merkle_subtree_root(leaf, ctx, lo + k, hi,
+			if (fx_merkle_subtree_root(leaf, node, ctx, lo + k, hi,
 			    proof + 32 * n, err, errlen) != 0)
 				return -1;
 			hi = lo + k;
 		} else {
-			if (fx_merkle_subtree_root(leaf, ctx, lo, lo + k,
+			if (fx_merkle_subtree_root(leaf, node, ctx, lo, lo + k,
 			    proof + 32 * n, err, errlen) != 0)
 				return -1;
 			lo += k;
@@ -254,7 +297,8 @@ fx_merkle_inclusion_proof(fx_merkle_leaf_fn leaf, void *ctx,
 }
 
 int
-fx_merkle_consistency_proof(fx_merkle_leaf_fn leaf, void *ctx,
+fx_merkle_consistency_proof(fx_merkle_leaf_fn leaf, fx_merkle_node_fn node,
+    void *ctx,
     uint64_t size1, uint64_t size2, uint8_t *proof, size_t *nproof,
     char *err, size_t errlen)
 {
@@ -275,7 +319,7 @@ fx_merkle_consistency_proof(fx_merkle_leaf_fn leaf, void *ctx,
 	for (;;) {
 		if (size1 == hi) {
 			if (!whole) {
-				if (fx_merkle_subtree_root(leaf, ctx, lo, hi,
+				if (fx_merkle_subtree_root(leaf, node, ctx, lo, hi,
 				    proof + 32 * n, err, errlen) != 0)
 					return -1;
 				n++;
@@ -284,12 +328,12 @@ fx_merkle_consistency_proof(fx_merkle_leaf_fn leaf, void *ctx,
 		}
 		k = split(hi - lo);
 		if (size1 - lo <= k) {
-			if (fx_merkle_subtree_root(leaf, ctx, lo + k, hi,
+			if (fx_merkle_subtree_root(leaf, node, ctx, lo + k, hi,
 			    proof + 32 * n, err, errlen) != 0)
 				return -1;
 			hi = lo + k;
 		} else {
-			if (fx_merkle_subtree_root(leaf, ctx, lo, lo + k,
+			if (fx_merkle_subtree_root(leaf, node, ctx, lo, lo + k,
 			    proof + 32 * n, err, errlen) != 0)
 				return -1;
 			lo += k;

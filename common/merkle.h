@@ -64,6 +64,16 @@ void fx_merkle_tree_init(fx_merkle_tree *t);
  */
 int fx_merkle_tree_push(fx_merkle_tree *t, const uint8_t leaf[32]);
 
+/*
+ * The same, and done[l] (l < *ndone) set to the root of the perfect
+ * subtree of 2^l leaves that ends with this leaf: the leaf itself, then
+ * one more for each level the push merged, so *ndone = 1 + the number of
+ * trailing 0 bits of the new size.  done must have room for 64 hashes.
+ * Stores keep the high ones to make proofs without reading every leaf.
+ */
+int fx_merkle_tree_push_done(fx_merkle_tree *t, const uint8_t leaf[32],
+    uint8_t done[][32], unsigned *ndone);
+
 /* MTH of the t->size leaves pushed so far into out; t is unchanged. */
 void fx_merkle_tree_root(const fx_merkle_tree *t, uint8_t out[32]);
 
@@ -75,34 +85,51 @@ void fx_merkle_tree_root(const fx_merkle_tree *t, uint8_t out[32]);
 typedef int (*fx_merkle_leaf_fn)(void *ctx, uint64_t index, uint8_t out[32]);
 
 /*
- * MTH of the leaves [begin, end) read through leaf(ctx, i), each once,
- * into out (SHA-256("") when begin == end).  Returns 0, or -1 with the
- * reason in err when begin > end or a leaf cannot be read.
+ * Where proof generation may get the root of a perfect subtree, the 2^level
+ * leaves from index << level (level >= 1), without reading them: writes it
+ * into out and returns 0, or returns nonzero when it does not have it (then
+ * the generator hashes the two halves, down to the leaves).  A NULL one is
+ * a source with no such roots.  It must give true roots: a wrong one makes
+ * proofs that do not verify (never one that verifies falsely).
  */
-int fx_merkle_subtree_root(fx_merkle_leaf_fn leaf, void *ctx, uint64_t begin,
-    uint64_t end, uint8_t out[32], char *err, size_t errlen);
+typedef int (*fx_merkle_node_fn)(void *ctx, unsigned level, uint64_t index,
+    uint8_t out[32]);
+
+/*
+ * MTH of the leaves [begin, end) read through leaf(ctx, i), each at most
+ * once, and the perfect aligned subtrees node(ctx, ...) has, into out
+ * (SHA-256("") when begin == end).  Returns 0, or -1 with the reason in err
+ * when begin > end or a leaf cannot be read.
+ */
+int fx_merkle_subtree_root(fx_merkle_leaf_fn leaf, fx_merkle_node_fn node,
+    void *ctx, uint64_t begin, uint64_t end, uint8_t out[32], char *err,
+    size_t errlen);
 
 /*
  * PATH(index, D[size]) of RFC 6962 section 2.1.1: the inclusion proof of
  * leaf index in the tree of the first size leaves, into proof (room for
  * FX_MERKLE_MAX_PROOF hashes), its count in *nproof.  Reads each of the
- * size leaves once except leaf index.  Returns 0, or -1 with the reason
- * in err when index >= size or a leaf cannot be read.
+ * size leaves once except leaf index, less those under the subtree roots
+ * node gives: with every root of 2^8 leaves and up, about 256 leaves and
+ * 2 log2(size) roots.  Returns 0, or -1 with the reason in err when index
+ * >= size or a leaf cannot be read.
  */
-int fx_merkle_inclusion_proof(fx_merkle_leaf_fn leaf, void *ctx,
-    uint64_t index, uint64_t size, uint8_t *proof, size_t *nproof,
-    char *err, size_t errlen);
+int fx_merkle_inclusion_proof(fx_merkle_leaf_fn leaf, fx_merkle_node_fn node,
+    void *ctx, uint64_t index, uint64_t size, uint8_t *proof,
+    size_t *nproof, char *err, size_t errlen);
 
 /*
  * PROOF(size1, D[size2]) of RFC 6962 section 2.1.2: the consistency proof
  * between the trees of the first size1 and size2 leaves, into proof (room
  * for FX_MERKLE_MAX_PROOF hashes), its count in *nproof; empty when size1
- * == size2.  Reads at most size2 leaves, each once.  Returns 0, or -1 with
+ * == size2.  Reads at most size2 leaves, each once, less those under
+ * the subtree roots node gives.  Returns 0, or -1 with
  * the reason in err when size1 > size2, when size1 is 0 (every tree
  * extends the empty one: there is nothing to prove, and no proof
  * verifies) or when a leaf cannot be read.
  */
-int fx_merkle_consistency_proof(fx_merkle_leaf_fn leaf, void *ctx,
+int fx_merkle_consistency_proof(fx_merkle_leaf_fn leaf,
+    fx_merkle_node_fn node, void *ctx,
     uint64_t size1, uint64_t size2, uint8_t *proof, size_t *nproof,
     char *err, size_t errlen);
 

@@ -199,6 +199,13 @@ elif cmd == 'bundles':
                           'tree_size': n, 'root': b64(mth(d[:n])),
                           'inclusion': [b64(h) for h in path(seq, d[:n])]},
                          separators=(',', ':'), ensure_ascii=False))
+elif cmd == 'nodes':
+    # the MTH of every aligned run of 2^l leaves, l >= 8: level|idx|HEX
+    d = leaves(a[0])
+    for l in range(8, 64):
+        w = 1 << l
+        for i in range(len(d) // w):
+            print('%d|%d|%s' % (l, i, mth(d[i * w:(i + 1) * w]).hex().upper()))
 elif cmd == 'path':
     d = leaves(a[0])[:int(a[2])]
     print(json.dumps([b64(h) for h in path(int(a[1]), d)],
@@ -1243,6 +1250,55 @@ wait_lines() {
 	[ "$(jq -c '[.seq, .tree_size]' q | paste -sd' ')" = "[10,22] [21,22]" ]
 	[ "$(jq -c .inclusion q | head -n 1)" = "$(ref path a.db 10 22)" ]
 	fx-audit verify-proof --pubkey k.pub q
+}
+
+@test "the nodes table holds the root of each aligned run of 256 entries and up; prove reads it, verify checks it, a store without it gets it at its next append" {
+	keys
+	seq 0 1099 | jq -c '{type: "control", user: "u\(.)", action: "note", timestamp: "2025-01-06T10:00:00Z"}' > big.ndjson
+	fx-audit append -q --db a.db --key k.key --origin fluxeon.test/log big.ndjson
+	# 4 runs of 256, 2 of 512, 1 of 1024, as python computes them
+	[ "$(sqlite3 a.db 'SELECT count(*) FROM nodes')" -eq 7 ]
+	cmp <(sqlite3 a.db "SELECT level, idx, hex(hash) FROM nodes ORDER BY level, idx") <(ref nodes a.db)
+	for seq in 0 300 1023 1024 1099; do
+		fx-audit prove --db a.db --seq $seq > p
+		[ "$(jq -c .inclusion p)" = "$(ref path a.db $seq 1100)" ]
+		fx-audit verify-proof --pubkey k.pub p
+	done
+	fx-audit verify --db a.db --pubkey k.pub
+	# a node changed behind its back: verify names it; a proof through it fails
+	cp a.db b.db
+	sqlite3 b.db "DROP TRIGGER nodes_no_update; UPDATE nodes SET hash = zeroblob(32) WHERE level = 9 AND idx = 0"
+	run --separate-stderr fx-audit verify --db b.db --pubkey k.pub
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"nodes: the root of entries [0, 512) (level 9, index 0) is not theirs"* ]]
+	fx-audit prove --db b.db --seq 600 > p
+	run --separate-stderr fx-audit verify-proof --pubkey k.pub p
+	[ "$status" -eq 1 ]
+	# one deleted, one added
+	cp a.db b.db
+	sqlite3 b.db "DROP TRIGGER nodes_no_delete; DELETE FROM nodes WHERE level = 8 AND idx = 3"
+	run --separate-stderr fx-audit verify --db b.db --pubkey k.pub
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"nodes: the root of entries [768, 1024) (level 8, index 3) is missing"* ]]
+	cp a.db b.db
+	sqlite3 b.db "INSERT INTO nodes VALUES (8, 99, zeroblob(32))"
+	run --separate-stderr fx-audit verify --db b.db --pubkey k.pub
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"nodes: 8 rows, but 1100 entries make 7 (rows were added)"* ]]
+	# a store from before the table: verify warns, prove reads the leaves,
+	# the next append makes the nodes
+	cp a.db b.db
+	sqlite3 b.db "DROP TABLE nodes"
+	run --separate-stderr fx-audit verify --db b.db --pubkey k.pub
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"has no subtree roots"* ]]
+	fx-audit prove --db b.db --seq 300 > p
+	[ "$(jq -c .inclusion p)" = "$(ref path b.db 300 1100)" ]
+	echo '{"type":"control","user":"x","action":"note"}' | fx-audit append -q --db b.db --key k.key
+	[ "$(sqlite3 b.db 'SELECT count(*) FROM nodes')" -eq 7 ]
+	run --separate-stderr fx-audit verify --db b.db --pubkey k.pub
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
 }
 
 @test "verify-proof: an altered entry, proof hash, seq, size or root, the wrong key, a truncated bundle: FAILED, exit 1" {

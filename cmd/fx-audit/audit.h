@@ -9,7 +9,9 @@
  *
  * RECORD the record line exactly as it was read.  The columns beside the
  * body (type, time, feeder, ids) are derived from it and re-derived by
- * verify; der_ids holds every DER identity an entry names.  Checkpoints
+ * verify; der_ids holds every DER identity an entry names; nodes the roots
+ * of the tree's perfect subtrees of 2^NODE_LEVEL entries and up, which
+ * proofs read instead of every leaf.  Checkpoints
  * are signed notes (C2SP signed-note) over tlog-checkpoint bodies.
  * Triggers refuse UPDATE and DELETE, but for pruning: setting a body past
  * retention to NULL, its leaf hash kept.
@@ -26,6 +28,9 @@
 
 #define PROG "fx-audit"
 #define AUDIT_FORMAT "fluxeon-audit/1"
+/* the nodes table keeps the roots of perfect subtrees of 2^NODE_LEVEL
+ * leaves and up: a proof reads at most about 2^NODE_LEVEL leaves */
+#define NODE_LEVEL 8
 
 typedef struct store {
 	sqlite3 *db;
@@ -34,7 +39,7 @@ typedef struct store {
 	fx_merkle_tree tree;	/* the frontier at `size` entries */
 	uint64_t size;
 	uint64_t last_checkpoint;	/* size of the latest checkpoint */
-	sqlite3_stmt *ins, *insder, *leafq;
+	sqlite3_stmt *ins, *insder, *leafq, *insnode, *nodeq;
 	fx_buf body;
 } store;
 
@@ -74,6 +79,11 @@ int store_checkpoint(store *s, void *signer, fx_time wall, char *err,
 /* The leaf hash of entry index (an fx_merkle_leaf_fn over a store). */
 int store_leaf(void *ctx, uint64_t index, uint8_t out[32]);
 int store_exec(store *s, const char *sql);
+/* The root of perfect subtree (level, index) from the nodes table (an
+ * fx_merkle_node_fn over a store): 0, or -1 when it has none. */
+int store_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32]);
+/* Rows the nodes table has for a tree of size entries. */
+uint64_t nodes_expected(uint64_t size);
 
 /* The canonical body of an entry into b. */
 void entry_body(fx_buf *b, uint64_t seq, fx_time wall, const char *rec,

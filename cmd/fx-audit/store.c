@@ -26,6 +26,11 @@ static const char schema[] =
 "  appended_at INTEGER NOT NULL);\n"
 "CREATE TABLE IF NOT EXISTS der_ids(seq INTEGER NOT NULL,"
 " der_id TEXT NOT NULL);\n"
+/* the roots of the tree's perfect subtrees of 2^NODE_LEVEL leaves and
+ * up, written as they complete: proofs read these, not every leaf */
+"CREATE TABLE IF NOT EXISTS nodes(level INTEGER NOT NULL,"
+" idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY(level, idx))"
+" WITHOUT ROWID;\n"
 "CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY,"
 " root BLOB NOT NULL, note TEXT NOT NULL, created_at INTEGER NOT NULL);\n"
 "CREATE INDEX IF NOT EXISTS entries_obp ON entries(obp_id)"
@@ -68,6 +73,14 @@ static const char schema[] =
 "CREATE TRIGGER IF NOT EXISTS der_ids_no_delete BEFORE DELETE ON der_ids"
 " BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;\n"
 "CREATE TRIGGER IF NOT EXISTS der_ids_no_update BEFORE UPDATE ON der_ids"
+" BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;\n"
+"CREATE TRIGGER IF NOT EXISTS nodes_no_delete BEFORE DELETE ON nodes"
+" BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;\n"
+"CREATE TRIGGER IF NOT EXISTS nodes_no_update BEFORE UPDATE ON nodes"
+" BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;\n"
+"CREATE TRIGGER IF NOT EXISTS nodes_no_replace BEFORE INSERT ON nodes"
+" WHEN EXISTS (SELECT 1 FROM nodes WHERE level = NEW.level AND"
+" idx = NEW.idx)"
 " BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;\n"
 "CREATE TRIGGER IF NOT EXISTS checkpoints_no_delete BEFORE DELETE ON"
 " checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only');"
@@ -153,6 +166,94 @@ store_leaf(void *ctx, uint64_t index, uint8_t out[32])
 	}
 	sqlite3_reset(s->leafq);
 	return rc;
+}
+
+int
+store_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+	store *s = ctx;
+	int rc = -1;
+
+	if (s->nodeq == NULL)
+		return -1;
+	sqlite3_reset(s->nodeq);
+	sqlite3_bind_int(s->nodeq, 1, (int)level);
+	sqlite3_bind_int64(s->nodeq, 2, (sqlite3_int64)index);
+	if (sqlite3_step(s->nodeq) == SQLITE_ROW &&
+	    sqlite3_column_bytes(s->nodeq, 0) == 32) {
+		memcpy(out, sqlite3_column_blob(s->nodeq, 0), 32);
+		rc = 0;
+	}
+	sqlite3_reset(s->nodeq);
+	return rc;
+}
+
+/* Stores the roots of the subtrees of NODE_LEVEL levels and up that the
+ * entry making the size `size` completed (done[l], l < nd). */
+static int
+save_nodes(store *s, uint64_t size, uint8_t done[][32], unsigned nd)
+{
+	unsigned l;
+
+	for (l = NODE_LEVEL; l < nd; l++) {
+		sqlite3_reset(s->insnode);
+		sqlite3_bind_int(s->insnode, 1, (int)l);
+		sqlite3_bind_int64(s->insnode, 2,
+		    (sqlite3_int64)((size >> l) - 1));
+		sqlite3_bind_blob(s->insnode, 3, done[l], 32, SQLITE_STATIC);
+		if (sqlite3_step(s->insnode) != SQLITE_DONE)
+			return -1;
+		sqlite3_reset(s->insnode);
+	}
+	return 0;
+}
+
+uint64_t
+nodes_expected(uint64_t size)
+{
+	uint64_t n = 0;
+	unsigned l;
+
+	for (l = NODE_LEVEL; l < 64; l++)
+		n += size >> l;
+	return n;
+}
+
+/* A store written before the nodes table has none: they are made once,
+ * from the leaves, so that proofs stop reading every leaf. */
+static void
+backfill_nodes(store *s)
+{
+	sqlite3_stmt *st;
+	fx_merkle_tree t;
+	uint8_t done[64][32];
+	unsigned nd;
+	uint64_t have = 0;
+
+	st = prepare(s, "SELECT count(*) FROM nodes");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		have = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (have != 0 || nodes_expected(s->size) == 0)
+		return;
+	store_begin(s);
+	st = prepare(s, "SELECT leaf FROM entries ORDER BY seq");
+	fx_merkle_tree_init(&t);
+	while (t.size < s->size && sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != 32)
+			break;
+		fx_merkle_tree_push_done(&t, sqlite3_column_blob(st, 0), done,
+		    &nd);
+		if (save_nodes(s, t.size, done, nd) != 0)
+			fx_die(FX_EXIT_FAIL, "%s: %s", s->path,
+			    sqlite3_errmsg(s->db));
+	}
+	sqlite3_finalize(st);
+	if (t.size != s->size)
+		fx_die(FX_EXIT_FAIL, "%s: entry %llu is missing or damaged (run "
+		    "fx-audit verify)", s->path, (unsigned long long)t.size);
+	if (store_exec(s, "COMMIT") != 0)
+		exit(FX_EXIT_FAIL);
 }
 
 void
@@ -267,6 +368,10 @@ store_open(store *s, const char *path, int create, const char *origin)
 	    " transaction_id, appended_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	s->insder = prepare(s, "INSERT INTO der_ids(seq, der_id) VALUES (?, ?)");
 	s->leafq = prepare(s, "SELECT leaf FROM entries WHERE seq = ?");
+	s->insnode = prepare(s, "INSERT INTO nodes(level, idx, hash) "
+	    "VALUES (?, ?, ?)");
+	s->nodeq = prepare(s, "SELECT hash FROM nodes WHERE level = ? AND "
+	    "idx = ?");
 	st = prepare(s, "SELECT COALESCE(MAX(seq) + 1, 0) FROM entries");
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = (uint64_t)sqlite3_column_int64(st, 0);
@@ -284,6 +389,7 @@ store_open(store *s, const char *path, int create, const char *origin)
 		s->size = n;
 	} else
 		rebuild(s, n);
+	backfill_nodes(s);
 }
 
 void
@@ -292,6 +398,8 @@ store_close(store *s)
 	sqlite3_finalize(s->ins);
 	sqlite3_finalize(s->insder);
 	sqlite3_finalize(s->leafq);
+	sqlite3_finalize(s->insnode);
+	sqlite3_finalize(s->nodeq);
 	fx_buf_free(&s->body);
 	if (sqlite3_close(s->db) != SQLITE_OK)
 		fx_error("%s: %s", s->path, sqlite3_errmsg(s->db));
@@ -531,7 +639,9 @@ store_append(store *s, const char *rec, size_t len, fx_time wall,
     char *err, size_t errlen)
 {
 	struct fields f;
-	uint8_t leaf[32];
+	uint8_t leaf[32], done[64][32];
+	unsigned nd;
+	fx_merkle_tree t;
 	int i, rc = 0;
 
 	if (derive(rec, len, &f, err, errlen) != 0)
@@ -572,8 +682,16 @@ store_append(store *s, const char *rec, size_t len, fx_time wall,
 		sqlite3_reset(s->insder);
 	}
 	fields_free(&f);
+	t = s->tree;
 	if (rc == 0) {
-		fx_merkle_tree_push(&s->tree, leaf);
+		fx_merkle_tree_push_done(&t, leaf, done, &nd);
+		if (save_nodes(s, s->size + 1, done, nd) != 0) {
+			snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+			rc = -1;
+		}
+	}
+	if (rc == 0) {
+		s->tree = t;
 		s->size++;
 	}
 	return rc;

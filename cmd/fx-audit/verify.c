@@ -259,8 +259,11 @@ cmd_verify(int argc, char **argv)
 	struct ext_cp *ext = NULL;
 	int next = 0, ch, own, i, ncp = 0, rc;
 	sqlite3 *db;
-	sqlite3_stmt *es, *cs, *ds;
+	sqlite3_stmt *es, *cs, *ds, *ns;
 	int dmore;
+	uint64_t nodes_checked = 0, nodes_have = 0;
+	uint8_t done[64][32];
+	unsigned nd, l;
 	fx_note_verifier *v;
 	fx_merkle_tree tree;
 	uint64_t seq = 0, pruned = 0, cp_size = 0, meta_size;
@@ -336,6 +339,16 @@ cmd_verify(int argc, char **argv)
 	ds = prep(db, path, "SELECT seq, der_id FROM der_ids ORDER BY seq, "
 	    "der_id");
 	dmore = sqlite3_step(ds) == SQLITE_ROW;
+	/* a store from before the nodes table has none until it is next
+	 * appended to */
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM nodes", -1, &ns,
+	    NULL) == SQLITE_OK && sqlite3_step(ns) == SQLITE_ROW)
+		nodes_have = (uint64_t)sqlite3_column_int64(ns, 0);
+	sqlite3_finalize(ns);
+	ns = NULL;
+	if (nodes_have > 0)
+		ns = prep(db, path, "SELECT hash FROM nodes WHERE level = ? "
+		    "AND idx = ?");
 	fx_merkle_tree_init(&tree);
 	for (;;) {
 		/* checkpoints at the current size */
@@ -409,9 +422,42 @@ cmd_verify(int argc, char **argv)
 			if (check_body(es, seq, ds, &dmore) != 0)
 				break;
 		}
-		fx_merkle_tree_push(&tree, leaf);
+		fx_merkle_tree_push_done(&tree, leaf, done, &nd);
 		seq++;
+		for (l = NODE_LEVEL; l < nd && ns != NULL && !failed; l++) {
+			uint64_t idx = (seq >> l) - 1;
+
+			sqlite3_reset(ns);
+			sqlite3_bind_int(ns, 1, (int)l);
+			sqlite3_bind_int64(ns, 2, (sqlite3_int64)idx);
+			if (sqlite3_step(ns) != SQLITE_ROW)
+				fail("nodes: the root of entries [%llu, %llu) "
+				    "(level %u, index %llu) is missing",
+				    (unsigned long long)(seq - (1ULL << l)),
+				    (unsigned long long)seq, l,
+				    (unsigned long long)idx);
+			else if (sqlite3_column_bytes(ns, 0) != 32 ||
+			    memcmp(sqlite3_column_blob(ns, 0), done[l], 32) != 0)
+				fail("nodes: the root of entries [%llu, %llu) "
+				    "(level %u, index %llu) is not theirs (the "
+				    "node table was changed: proofs from it "
+				    "would not verify)",
+				    (unsigned long long)(seq - (1ULL << l)),
+				    (unsigned long long)seq, l,
+				    (unsigned long long)idx);
+			nodes_checked++;
+		}
 	}
+	if (!failed && ns != NULL && nodes_have != nodes_checked)
+		fail("nodes: %llu rows, but %llu entries make %llu (rows "
+		    "were added)", (unsigned long long)nodes_have,
+		    (unsigned long long)seq,
+		    (unsigned long long)nodes_checked);
+	if (!failed && ns == NULL && nodes_expected(seq) > 0)
+		fx_warn("verify: %s has no subtree roots (a store from before "
+		    "they were kept): proofs read every leaf until the next "
+		    "append makes them", path);
+	sqlite3_finalize(ns);
 	if (!failed && have_cp)
 		fail("checkpoint at size %lld, but the store has %llu entries "
 		    "(entries were removed from its end)",
@@ -471,6 +517,7 @@ cmd_verify(int argc, char **argv)
 
 struct leafctx {
 	sqlite3_stmt *st;
+	sqlite3_stmt *node;	/* NULL: the store has no nodes table */
 };
 
 static int
@@ -484,6 +531,25 @@ leaf_of(void *ctx, uint64_t index, uint8_t out[32])
 	if (sqlite3_step(c->st) == SQLITE_ROW &&
 	    sqlite3_column_bytes(c->st, 0) == 32) {
 		memcpy(out, sqlite3_column_blob(c->st, 0), 32);
+		rc = 0;
+	}
+	return rc;
+}
+
+static int
+node_of(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+	struct leafctx *c = ctx;
+	int rc = -1;
+
+	if (c->node == NULL)
+		return -1;
+	sqlite3_reset(c->node);
+	sqlite3_bind_int(c->node, 1, (int)level);
+	sqlite3_bind_int64(c->node, 2, (sqlite3_int64)index);
+	if (sqlite3_step(c->node) == SQLITE_ROW &&
+	    sqlite3_column_bytes(c->node, 0) == 32) {
+		memcpy(out, sqlite3_column_blob(c->node, 0), 32);
 		rc = 0;
 	}
 	return rc;
@@ -542,6 +608,9 @@ cmd_prove(int argc, char **argv)
 	if (origin == NULL)
 		fx_die(FX_EXIT_USAGE, "%s: not an fx-audit store", path);
 	lc.st = prep(db, path, "SELECT leaf FROM entries WHERE seq = ?");
+	if (sqlite3_prepare_v2(db, "SELECT hash FROM nodes WHERE level = ? "
+	    "AND idx = ?", -1, &lc.node, NULL) != SQLITE_OK)
+		lc.node = NULL;
 	cs = prep(db, path, "SELECT size, root, note FROM checkpoints ORDER BY "
 	    "size DESC LIMIT 1");
 	if (sqlite3_step(cs) != SQLITE_ROW)
@@ -568,7 +637,7 @@ cmd_prove(int argc, char **argv)
 		if (sqlite3_column_type(q, 1) == SQLITE_NULL)
 			fx_die(FX_EXIT_FAIL, "%s: entry %llu was pruned: its "
 			    "body is gone", path, (unsigned long long)seq);
-		if (fx_merkle_inclusion_proof(leaf_of, &lc, seq, size, proof,
+		if (fx_merkle_inclusion_proof(leaf_of, node_of, &lc, seq, size, proof,
 		    &np, err, sizeof err) != 0 || leaf_of(&lc, seq, leaf) != 0)
 			fx_die(FX_EXIT_FAIL, "%s: entry %llu: %s", path,
 			    (unsigned long long)seq, err);
@@ -608,6 +677,7 @@ cmd_prove(int argc, char **argv)
 	sqlite3_finalize(q);
 	sqlite3_finalize(cs);
 	sqlite3_finalize(lc.st);
+	sqlite3_finalize(lc.node);
 	sqlite3_close(db);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		fx_die(FX_EXIT_FAIL, "stdout: %s", strerror(errno));

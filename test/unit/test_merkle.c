@@ -281,7 +281,7 @@ test_rfc_tree(void)
 		unhex(rfc_roots[n], want, 32);
 		fx_merkle_tree_root(&t, got);
 		fx_merkle_root(rfc_leaves, (uint64_t)n, arr);
-		fx_merkle_subtree_root(read_leaf, &src, 0, (uint64_t)n, sub,
+		fx_merkle_subtree_root(read_leaf, NULL, &src, 0, (uint64_t)n, sub,
 		    NULL, 0);
 		fx_merkle_hex(got, hex);
 		if (!ok(memcmp(got, want, 32) == 0 && memcmp(arr, want, 32) ==
@@ -485,9 +485,9 @@ vector_file(const char *path, const char *rel, int consistency, vstats *st)
 		if (memcmp(root, b, 32) == 0 &&
 		    (consistency || memcmp(a, rfc_leaves + 32 * x, 32) == 0)) {
 			int g = consistency ?
-			    fx_merkle_consistency_proof(read_leaf, &src, x, y,
+			    fx_merkle_consistency_proof(read_leaf, NULL, &src, x, y,
 			    gen, &ngen, err, sizeof err) :
-			    fx_merkle_inclusion_proof(read_leaf, &src, x, y,
+			    fx_merkle_inclusion_proof(read_leaf, NULL, &src, x, y,
 			    gen, &ngen, err, sizeof err);
 
 			ok(g == 0 && ngen == nproof && memcmp(gen, proof,
@@ -617,7 +617,7 @@ test_generated(void)
 
 			nref = 0;
 			ref_path(m, leaves, n, ref, &nref);
-			if (fx_merkle_inclusion_proof(read_leaf, &src, m, n,
+			if (fx_merkle_inclusion_proof(read_leaf, NULL, &src, m, n,
 			    proof, &np, err, sizeof err) != 0 || np != nref ||
 			    memcmp(proof, ref, 32 * np) != 0 ||
 			    np != fx_merkle_inclusion_len(m, n))
@@ -672,7 +672,7 @@ test_generated(void)
 			nref = 0;
 			if (m < n)
 				ref_subproof(m, leaves, n, 1, ref, &nref);
-			if (fx_merkle_consistency_proof(read_leaf, &src, m, n,
+			if (fx_merkle_consistency_proof(read_leaf, NULL, &src, m, n,
 			    proof, &np, err, sizeof err) != 0 || np != nref ||
 			    memcmp(proof, ref, 32 * np) != 0 ||
 			    np != fx_merkle_consistency_len(m, n))
@@ -732,30 +732,30 @@ test_edges(void)
 	memcpy(other, r3, 32);
 	other[31] ^= 1;
 
-	ok(fx_merkle_inclusion_proof(read_leaf, &src, 8, 8, proof, &np, err,
+	ok(fx_merkle_inclusion_proof(read_leaf, NULL, &src, 8, 8, proof, &np, err,
 	    sizeof err) == -1 && np == 0 && strstr(err, "not in a tree") !=
 	    NULL, "inclusion proof of a leaf past the size: %s", err);
 	src.fail_at = 5;
-	ok(fx_merkle_inclusion_proof(read_leaf, &src, 0, 8, proof, &np, err,
+	ok(fx_merkle_inclusion_proof(read_leaf, NULL, &src, 0, 8, proof, &np, err,
 	    sizeof err) == -1 && strcmp(err, "leaf 5: cannot read") == 0,
 	    "a leaf the callback cannot read fails the proof: %s", err);
-	ok(fx_merkle_consistency_proof(read_leaf, &src, 2, 8, proof, &np, err,
+	ok(fx_merkle_consistency_proof(read_leaf, NULL, &src, 2, 8, proof, &np, err,
 	    sizeof err) == -1 && strcmp(err, "leaf 5: cannot read") == 0,
 	    "  and the consistency proof");
-	ok(fx_merkle_subtree_root(read_leaf, &src, 4, 8, scratch, err,
-	    sizeof err) == -1 && fx_merkle_subtree_root(read_leaf, &src, 3, 2,
+	ok(fx_merkle_subtree_root(read_leaf, NULL, &src, 4, 8, scratch, err,
+	    sizeof err) == -1 && fx_merkle_subtree_root(read_leaf, NULL, &src, 3, 2,
 	    scratch, err, sizeof err) == -1 && strstr(err, "backwards") !=
 	    NULL, "  and the subtree root; a backwards range is refused");
 	src.fail_at = UINT64_MAX;
 	src.reads = 0;
 
-	ok(fx_merkle_consistency_proof(read_leaf, &src, 5, 3, proof, &np, err,
+	ok(fx_merkle_consistency_proof(read_leaf, NULL, &src, 5, 3, proof, &np, err,
 	    sizeof err) == -1 && strstr(err, "above") != NULL,
 	    "consistency proof to a smaller tree is refused: %s", err);
-	ok(fx_merkle_consistency_proof(read_leaf, &src, 0, 3, proof, &np, err,
+	ok(fx_merkle_consistency_proof(read_leaf, NULL, &src, 0, 3, proof, &np, err,
 	    sizeof err) == -1 && strstr(err, "empty tree") != NULL,
 	    "consistency proof from the empty tree is refused: %s", err);
-	ok(fx_merkle_consistency_proof(read_leaf, &src, 3, 3, proof, &np, err,
+	ok(fx_merkle_consistency_proof(read_leaf, NULL, &src, 3, 3, proof, &np, err,
 	    sizeof err) == 0 && np == 0 && src.reads == 0,
 	    "consistency proof between equal sizes is empty, reads nothing");
 	ok(fx_merkle_verify_consistency(3, 3, proof, 0, r3, r3, err,
@@ -766,7 +766,7 @@ test_edges(void)
 	    sizeof err) == -1, "equal sizes, a proof given: %s", err);
 	fx_merkle_empty_root(other);
 	ok(fx_merkle_verify_consistency(0, 0, proof, 0, other, other, err,
-	    sizeof err) == -1 && fx_merkle_consistency_proof(read_leaf, &src,
+	    sizeof err) == -1 && fx_merkle_consistency_proof(read_leaf, NULL, &src,
 	    0, 0, proof, &np, err, sizeof err) == -1, "two empty trees: no "
 	    "proof, as the transparency-dev vectors want: %s", err);
 	ok(fx_merkle_verify_consistency(0, 8, r8, 1, r3, r8, err,
@@ -893,6 +893,125 @@ test_builder(void)
 	    " (sanitized build)" : "");
 }
 
+/* ---- a node source: the roots of perfect subtrees from push_done ---- */
+
+enum { NMAX = 300, NMIN_LEVEL = 2 };
+
+typedef struct nodes {
+	source src;
+	uint8_t h[9][NMAX][32];	/* h[level][index], levels NMIN_LEVEL.. */
+	uint64_t have[9];	/* nodes known per level */
+	uint64_t lookups;
+	int corrupt;		/* give wrong roots */
+} nodes;
+
+static int
+node_of(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+	nodes *c = ctx;
+
+	if (level < NMIN_LEVEL || level >= 9 || index >= c->have[level])
+		return -1;
+	/* only subtrees inside the tree being asked about are given, as a
+	 * store has them: it never asks for others */
+	if ((index + 1) << level > c->src.n)
+		return -1;
+	c->lookups++;
+	memcpy(out, c->h[level][index], 32);
+	if (c->corrupt)
+		out[0] ^= 1;
+	return 0;
+}
+
+static int
+node_leaf(void *ctx, uint64_t i, uint8_t out[32])
+{
+	return read_leaf(&((nodes *)ctx)->src, i, out);
+}
+
+static void
+test_node_source(void)
+{
+	static nodes c;
+	static uint8_t leaves[NMAX * 32];
+	uint8_t done[64][32], ref[32], proof[FX_MERKLE_MAX_PROOF * 32];
+	uint8_t plain[FX_MERKLE_MAX_PROOF * 32], root[32], leaf[32];
+	fx_merkle_tree t;
+	char err[256];
+	uint64_t n, m, i, maxreads = 0;
+	size_t np, nplain;
+	unsigned nd, l;
+	long done_bad = 0, incl_bad = 0, cons_bad = 0;
+
+	for (i = 0; i < NMAX * 32; i++)
+		leaves[i] = (uint8_t)next();
+	fx_merkle_tree_init(&t);
+	for (i = 0; i < NMAX; i++) {
+		fx_merkle_tree_push_done(&t, leaves + 32 * i, done, &nd);
+		if (nd != 1 + (unsigned)__builtin_ctzll(i + 1))
+			done_bad++;
+		for (l = 0; l < nd; l++) {
+			uint64_t w = (uint64_t)1 << l;
+
+			ref_mth(leaves + 32 * (i + 1 - w), w, ref);
+			if (memcmp(done[l], ref, 32) != 0)
+				done_bad++;
+			if (l >= NMIN_LEVEL && l < 9)
+				memcpy(c.h[l][c.have[l]++], done[l], 32);
+		}
+	}
+	ok(done_bad == 0, "push_done: each finished subtree's root is its "
+	    "MTH (%ld wrong)", done_bad);
+
+	for (n = 1; n <= NMAX; n++) {
+		c.src = (source){ leaves, n, 0, UINT64_MAX };
+		for (m = 0; m < n; m++) {
+			source bare = { leaves, n, 0, UINT64_MAX };
+
+			c.src.reads = 0;
+			if (fx_merkle_inclusion_proof(node_leaf, node_of, &c, m,
+			    n, proof, &np, err, sizeof err) != 0 ||
+			    fx_merkle_inclusion_proof(read_leaf, NULL, &bare, m,
+			    n, plain, &nplain, err, sizeof err) != 0 ||
+			    np != nplain || memcmp(proof, plain, 32 * np) != 0)
+				incl_bad++;
+			if (c.src.reads > maxreads)
+				maxreads = c.src.reads;
+			bare.reads = 0;
+			if (fx_merkle_consistency_proof(node_leaf, node_of, &c,
+			    m + 1, n, proof, &np, err, sizeof err) != 0 ||
+			    fx_merkle_consistency_proof(read_leaf, NULL, &bare,
+			    m + 1, n, plain, &nplain, err, sizeof err) != 0 ||
+			    np != nplain || memcmp(proof, plain, 32 * np) != 0)
+				cons_bad++;
+		}
+	}
+	ok(incl_bad == 0, "node source: every inclusion proof up to %d "
+	    "leaves is the one from the leaves alone (%ld differ)", NMAX,
+	    incl_bad);
+	ok(cons_bad == 0, "node source: every consistency proof likewise "
+	    "(%ld differ)", cons_bad);
+	/* below level 2 there are no roots: at most 2 * (4 - 1) leaves for
+	 * the path's two partial sides, whatever the size */
+	ok(maxreads <= 6, "node source: at most 6 leaves read for a proof "
+	    "(%llu)", (unsigned long long)maxreads);
+
+	/* a wrong root makes a proof that fails, never a false one */
+	c.src = (source){ leaves, NMAX, 0, UINT64_MAX };
+	c.corrupt = 1;
+	ref_mth(leaves, NMAX, root);
+	memcpy(leaf, leaves + 32 * 100, 32);
+	ok(fx_merkle_inclusion_proof(node_leaf, node_of, &c, 100, NMAX, proof,
+	    &np, err, sizeof err) == 0 && fx_merkle_verify_inclusion(leaf, 100,
+	    NMAX, proof, np, root, err, sizeof err) == -1,
+	    "node source: a corrupt root gives a proof that does not verify");
+	c.corrupt = 0;
+	c.src.fail_at = 2;
+	ok(fx_merkle_inclusion_proof(node_leaf, node_of, &c, 0, NMAX, proof,
+	    &np, err, sizeof err) == -1 && strstr(err, "cannot be read"),
+	    "node source: an unreadable leaf fails the proof (%s)", err);
+}
+
 int
 main(void)
 {
@@ -904,6 +1023,7 @@ main(void)
 	test_lengths();
 	test_generated();
 	test_builder();
+	test_node_source();
 	EVP_MD_free(ref_md);
 	printf("# %.2f s\n", now() - t0);
 	return done();
