@@ -37,7 +37,7 @@ MANS = $(wildcard man/*.1 man/*.7)
 DEPS = build-essential pkg-config libjq-dev libcsv-dev libgsl-dev \
 	libcurl4-openssl-dev libssl-dev libsqlite3-dev libmicrohttpd-dev \
 	libglpk-dev libnats-dev nats-server sqlite3 tzdata bats mandoc miller \
-	python3 python3-jsonschema perl hyperfine jq
+	python3 python3-jsonschema python3-cryptography perl hyperfine jq
 
 all: $(PROGS:%=$(BIN)/%)
 
@@ -62,7 +62,7 @@ $(PROG_DIRS:%=$(BIN)/%): $$(wildcard cmd/$$(@F)/*.c cmd/$$(@F)/*.h) $(LIB) commo
 # A unit test of a program's own code names the program's files here.
 UNIT_SRC_test_forecast = cmd/fx-forecast/model.c
 UNIT_INC_test_forecast = -Icmd/fx-forecast
-UNIT_SRC_test_audit = cmd/fx-audit/store.c
+UNIT_SRC_test_audit = cmd/fx-audit/store.c cmd/fx-audit/crypt.c
 UNIT_INC_test_audit = -Icmd/fx-audit
 
 $(BUILD)/unit/%: test/unit/%.c test/unit/tap.h $(LIB) common/*.h $$(UNIT_SRC_$$*)

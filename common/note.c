@@ -368,11 +368,11 @@ out:
 
 /*
  * Reads a key file of one line (a final newline allowed) into a new
- * NUL-terminated string; private: refuse group or other access.  NULL
- * with "path: reason" in err.
+ * NUL-terminated string; private (the key's name for the message):
+ * refuse group or other access.  NULL with "path: reason" in err.
  */
 static char *
-key_file(const char *path, int private, char *err, size_t errlen)
+key_file(const char *path, const char *private, char *err, size_t errlen)
 {
 	char buf[KEY_FILE_MAX + 1], *s = NULL;
 	struct stat st;
@@ -394,9 +394,9 @@ key_file(const char *path, int private, char *err, size_t errlen)
 		say(err, errlen, "%s: not a regular file", path);
 		goto out;
 	}
-	if (private && (st.st_mode & 077) != 0) {
-		say(err, errlen, "%s: signer key is accessible by group or "
-		    "others (mode %04o); chmod 600 it", path,
+	if (private != NULL && (st.st_mode & 077) != 0) {
+		say(err, errlen, "%s: %s is accessible by group or "
+		    "others (mode %04o); chmod 600 it", path, private,
 		    (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
@@ -430,6 +430,13 @@ out:
 	OPENSSL_cleanse(buf, sizeof buf);
 	close(fd);
 	return s;
+}
+
+char *
+fx_note_secret_read(const char *path, const char *what, char *err,
+    size_t errlen)
+{
+	return key_file(path, what, err, errlen);
 }
 
 fx_note_signer *
@@ -475,7 +482,7 @@ fx_note_signer_new(const char *skey, char *err, size_t errlen)
 fx_note_signer *
 fx_note_signer_load(const char *path, char *err, size_t errlen)
 {
-	char *text = key_file(path, 1, err, errlen), why[200];
+	char *text = key_file(path, "signer key", err, errlen), why[200];
 	fx_note_signer *s;
 
 	if (text == NULL)
@@ -549,7 +556,7 @@ fx_note_verifier_new(const char *vkey, char *err, size_t errlen)
 fx_note_verifier *
 fx_note_verifier_load(const char *path, char *err, size_t errlen)
 {
-	char *text = key_file(path, 0, err, errlen), why[200];
+	char *text = key_file(path, NULL, err, errlen), why[200];
 	fx_note_verifier *v;
 
 	if (text == NULL)

@@ -58,6 +58,16 @@ int fx_note_keygen(const char *name, char **skey, char **vkey, char *err,
 void fx_note_key_free(char *key);
 
 /*
+ * Reads a secret of one line (a final newline allowed, at most 4 KiB)
+ * from the regular file path, refusing one that group or others may
+ * access: "path: WHAT is accessible by group or others (mode 0640);
+ * chmod 600 it".  Returns a new string to free with fx_note_key_free(),
+ * or NULL with "path: reason" in err.
+ */
+char *fx_note_secret_read(const char *path, const char *what, char *err,
+    size_t errlen);
+
+/*
  * Writes key followed by a newline to a new file at path, created with
  * O_CREAT | O_EXCL and mode 0600 (less any umask bits): an existing file
  * is never overwritten.  Returns 0, or -1 with "path: reason" in err, the

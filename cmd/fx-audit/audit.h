@@ -32,6 +32,12 @@
  * leaves and up: a proof reads at most about 2^NODE_LEVEL leaves */
 #define NODE_LEVEL 8
 
+/* An AES-256 key for encryption at rest (crypt.c). */
+typedef struct enc_key {
+	uint8_t key[32];
+	char kid[9];		/* hex of SHA-256(key)[:4] */
+} enc_key;
+
 typedef struct store {
 	sqlite3 *db;
 	const char *path;
@@ -41,6 +47,10 @@ typedef struct store {
 	uint64_t last_checkpoint;	/* size of the latest checkpoint */
 	sqlite3_stmt *ins, *insder, *leafq, *insnode, *nodeq;
 	fx_buf body;
+	const enc_key *enc;	/* NULL: nothing encrypted */
+	char **enc_members;	/* top-level members to encrypt */
+	int nenc;
+	fx_buf encrec;
 } store;
 
 /* Index fields of a record (pointers into a parse; see derive()). */
@@ -88,6 +98,24 @@ uint64_t nodes_expected(uint64_t size);
 /* The canonical body of an entry into b. */
 void entry_body(fx_buf *b, uint64_t seq, fx_time wall, const char *rec,
     size_t len);
+
+/* crypt.c: encryption at rest.  enc_member_ok: 0, or -1 (and why) when
+ * a member may not be encrypted (it makes an index column). */
+int enc_member_ok(const char *name, char *err, size_t errlen);
+/* Loads a key file (base64 of 32 bytes, mode 0600): 0, or -1 and why. */
+int enc_key_load(const char *path, enc_key *k, char *err, size_t errlen);
+/* Writes a new random key to a new 0600 file: 0, or -1 and why. */
+int enc_key_generate(const char *path, char *err, size_t errlen);
+/* out = rec (a valid JSON object) with each top-level member named in
+ * members replaced by its envelope for entry seq of log origin; returns
+ * how many were (0: out is rec).  Cannot fail but for OpenSSL (exit 1). */
+int enc_record(const enc_key *k, const char *origin, uint64_t seq,
+    const char *rec, size_t len, char *const *members, int nmembers,
+    fx_buf *out);
+/* out = rec with every envelope decrypted; returns how many, or -1 with
+ * the member and what is wrong in err (another key, not authentic). */
+int dec_record(const enc_key *k, const char *origin, uint64_t seq,
+    const char *rec, size_t len, fx_buf *out, char *err, size_t errlen);
 
 void usage(int status) __attribute__((noreturn));
 int cmd_verify(int argc, char **argv);

@@ -11,6 +11,7 @@
  *   fx-audit obp --db FILE --id OBP_ID                    settlement record
  *   fx-audit prune --db FILE [--before T | --retention D] retention
  *   fx-audit keygen --name NAME -o PREFIX                 Ed25519 keys
+ *   fx-audit keygen --encryption -o FILE                  an AES-256 key
  *
  * append keeps every audit-relevant record of the stream as an entry of
  * an RFC 6962 Merkle tree in SQLite (audit.h), in batched transactions,
@@ -29,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "audit.h"
 #include "err.h"
 #include "json.h"
@@ -46,22 +49,25 @@ void
 usage(int st)
 {
 	fprintf(st ? stderr : stdout,
-"usage: fx-audit append --db file [-q] [--all] [--batch n] [--every n]\n"
-"                [--interval dur] [--key file] [--origin name] [--pass]\n"
-"                [--strict] [--sync off|normal|full] [--types list]\n"
-"                [file ...]\n"
+"usage: fx-audit append --db file [-q] [--all] [--batch n] [--enc-key file]\n"
+"                [--encrypt list] [--every n] [--interval dur] [--key file]\n"
+"                [--origin name] [--pass] [--strict]\n"
+"                [--sync off|normal|full] [--types list] [file ...]\n"
 "       fx-audit checkpoint --db file --key file\n"
-"       fx-audit verify --db file [--checkpoint file] [--pubkey file]\n"
+"       fx-audit verify --db file [--checkpoint file] [--enc-key file]\n"
+"                [--pubkey file]\n"
 "       fx-audit prove --db file (--seq n | --obp id)\n"
 "       fx-audit verify-proof --pubkey file [file ...]\n"
-"       fx-audit query --db file [--aggregator id] [--der id] [--entries]\n"
-"                [--event id] [--feeder id] [--from time] [--obp id]\n"
-"                [--plan id] [--to time] [--type type]\n"
+"       fx-audit query --db file [--aggregator id] [--der id]\n"
+"                [--enc-key file] [--entries] [--event id] [--feeder id]\n"
+"                [--from time] [--obp id] [--plan id] [--to time]\n"
+"                [--type type]\n"
 "       fx-audit export --db file [--format csv|ndjson] [--from time]\n"
 "                [--key file] [--to time]\n"
 "       fx-audit obp --db file --id obp_id\n"
 "       fx-audit prune --db file [--before time | --retention days]\n"
-"       fx-audit keygen --name name -o prefix\n");
+"       fx-audit keygen --name name -o prefix\n"
+"       fx-audit keygen --encryption -o file\n");
 	exit(st);
 }
 
@@ -139,6 +145,8 @@ cmd_append(int argc, char **argv)
 		{ "all", no_argument, NULL, 'A' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "enc-key", required_argument, NULL, 'E' },
+		{ "encrypt", required_argument, NULL, 'C' },
 		{ "every", required_argument, NULL, 'e' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "key", required_argument, NULL, 'k' },
@@ -159,6 +167,10 @@ cmd_append(int argc, char **argv)
 	long in_batch = 0;
 	int in_txn = 0;
 	char err[512], *end, pragma[64];
+	const char *enc_path = NULL, *enc_list = "payload";
+	char **members = NULL;
+	int nmembers = 0;
+	enc_key ek;
 	long lv;
 	int ch, i, status = 0;
 
@@ -184,7 +196,9 @@ cmd_append(int argc, char **argv)
 			else
 				ap.every = i;
 			break;
+		case 'C': enc_list = optarg; break;
 		case 'd': ap.db = optarg; break;
+		case 'E': enc_path = optarg; break;
 		case 'h': usage(0); break;
 		case 'i': ap.interval_ms = fx_opt_duration("--interval", optarg);
 			break;
@@ -229,8 +243,31 @@ cmd_append(int argc, char **argv)
 	if (signer == NULL && !ap.quiet)
 		fx_warn("no --key: entries are appended but no checkpoint is "
 		    "signed");
+	if (enc_path != NULL) {
+		char *copy = fx_xstrdup(enc_list), *tok, *save = NULL;
+
+		if (enc_key_load(enc_path, &ek, err, sizeof err) != 0)
+			fx_die(FX_EXIT_USAGE, "%s", err);
+		for (tok = strtok_r(copy, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save)) {
+			if (enc_member_ok(tok, err, sizeof err) != 0)
+				fx_die(FX_EXIT_USAGE, "--encrypt: %s", err);
+			members = fx_xrealloc(members, (unsigned long)(nmembers +
+			    1) * sizeof *members);
+			members[nmembers++] = fx_xstrdup(tok);
+		}
+		free(copy);
+		if (nmembers == 0)
+			fx_die(FX_EXIT_USAGE, "--encrypt: no member named");
+	} else if (strcmp(enc_list, "payload") != 0)
+		fx_die(FX_EXIT_USAGE, "--encrypt needs --enc-key");
 	store_open(&s, ap.db, 1, ap.origin != NULL ? ap.origin :
 	    signer != NULL ? fx_note_signer_name(signer) : NULL);
+	if (enc_path != NULL) {
+		s.enc = &ek;
+		s.enc_members = members;
+		s.nenc = nmembers;
+	}
 	if (signer != NULL)
 		check_key(&s, signer);
 	snprintf(pragma, sizeof pragma, "PRAGMA synchronous=%s", ap.sync);
@@ -363,6 +400,7 @@ cmd_append(int argc, char **argv)
 	fx_buf_free(&held);
 	fx_note_signer_free(signer);
 	store_close(&s);
+	OPENSSL_cleanse(&ek, sizeof ek);
 	return status;
 }
 
@@ -436,21 +474,33 @@ static int
 cmd_keygen(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "encryption", no_argument, NULL, 'E' },
 		{ "name", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *name = NULL, *prefix = NULL;
 	char *skey = NULL, *vkey = NULL, *path, err[512];
 	FILE *f;
-	int ch;
+	int ch, aes = 0;
 
 	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1)
 		switch (ch) {
+		case 'E': aes = 1; break;
 		case 'n': name = optarg; break;
 		case 'o': prefix = optarg; break;
 		case 'h': usage(0); break;
 		default: usage(FX_EXIT_USAGE);
 		}
+	if (aes) {
+		if (prefix == NULL || name != NULL) {
+			fx_error("keygen --encryption: -o is required, --name "
+			    "is not for it");
+			usage(FX_EXIT_USAGE);
+		}
+		if (enc_key_generate(prefix, err, sizeof err) != 0)
+			fx_die(FX_EXIT_FAIL, "%s", err);
+		return 0;
+	}
 	if (name == NULL || prefix == NULL) {
 		fx_error("keygen: --name and -o are required");
 		usage(FX_EXIT_USAGE);

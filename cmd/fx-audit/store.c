@@ -395,12 +395,18 @@ store_open(store *s, const char *path, int create, const char *origin)
 void
 store_close(store *s)
 {
+	int i;
+
 	sqlite3_finalize(s->ins);
 	sqlite3_finalize(s->insder);
 	sqlite3_finalize(s->leafq);
 	sqlite3_finalize(s->insnode);
 	sqlite3_finalize(s->nodeq);
 	fx_buf_free(&s->body);
+	fx_buf_free(&s->encrec);
+	for (i = 0; i < s->nenc; i++)
+		free(s->enc_members[i]);
+	free(s->enc_members);
 	if (sqlite3_close(s->db) != SQLITE_OK)
 		fx_error("%s: %s", s->path, sqlite3_errmsg(s->db));
 }
@@ -646,6 +652,11 @@ store_append(store *s, const char *rec, size_t len, fx_time wall,
 
 	if (derive(rec, len, &f, err, errlen) != 0)
 		return -1;
+	if (s->enc != NULL && enc_record(s->enc, s->origin, s->size, rec, len,
+	    s->enc_members, s->nenc, &s->encrec) > 0) {
+		rec = s->encrec.data;
+		len = s->encrec.len;
+	}
 	entry_body(&s->body, s->size, wall, rec, len);
 	fx_merkle_leaf_hash(s->body.data, s->body.len, leaf);
 	sqlite3_reset(s->ins);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "audit.h"
 #include "b64.h"
 #include "err.h"
@@ -252,10 +254,14 @@ cmd_verify(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "enc-key", required_argument, NULL, 'K' },
 		{ "pubkey", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *path = NULL, *pubkey = NULL;
+	const char *path = NULL, *pubkey = NULL, *enc_path = NULL;
+	enc_key ek;
+	fx_buf plain = FX_BUF_INIT;
+	uint64_t envelopes = 0;
 	struct ext_cp *ext = NULL;
 	int next = 0, ch, own, i, ncp = 0, rc;
 	sqlite3 *db;
@@ -281,14 +287,19 @@ cmd_verify(int argc, char **argv)
 			break;
 		case 'd': path = optarg; break;
 		case 'k': pubkey = optarg; break;
+		case 'K': enc_path = optarg; break;
 		case 'h': usage(0); break;
 		default:
 			fx_error("usage: fx-audit verify --db file "
-			    "[--checkpoint file] [--pubkey file]");
+			    "[--checkpoint file] [--enc-key file] "
+			    "[--pubkey file]");
 			exit(FX_EXIT_USAGE);
 		}
 	if (path == NULL)
 		fx_die(FX_EXIT_USAGE, "verify: --db is required");
+	if (enc_path != NULL && enc_key_load(enc_path, &ek, err,
+	    sizeof err) != 0)
+		fx_die(FX_EXIT_USAGE, "%s", err);
 	db = open_ro(path);
 	origin = meta_text(db, path, "origin");
 	if (origin == NULL)
@@ -421,6 +432,23 @@ cmd_verify(int argc, char **argv)
 			}
 			if (check_body(es, seq, ds, &dmore) != 0)
 				break;
+			if (enc_path != NULL) {
+				const char *b = (const char *)
+				    sqlite3_column_blob(es, 2);
+				size_t blen = (size_t)sqlite3_column_bytes(es, 2);
+				const char *rec = memmem(b, blen, ",\"record\":",
+				    10);
+				int nd2 = rec == NULL ? -1 : dec_record(&ek,
+				    origin, seq, rec + 10, (size_t)(b + blen - 1 -
+				    rec - 10), &plain, err, sizeof err);
+
+				if (nd2 < 0) {
+					fail("entry %llu: %s", (unsigned long long)
+					    seq, rec == NULL ? "no record" : err);
+					break;
+				}
+				envelopes += (uint64_t)nd2;
+			}
 		}
 		fx_merkle_tree_push_done(&tree, leaf, done, &nd);
 		seq++;
@@ -498,6 +526,10 @@ cmd_verify(int argc, char **argv)
 			printf("fx-audit: verify: OK: extends %s (%llu "
 			    "entries)\n", ext[i].path,
 			    (unsigned long long)ext[i].cp.size);
+		if (enc_path != NULL)
+			printf("fx-audit: verify: OK: %llu encrypted members "
+			    "authenticated with key %s\n",
+			    (unsigned long long)envelopes, ek.kid);
 	}
 	for (i = 0; i < next; i++)
 		free(ext[i].text);
@@ -508,6 +540,10 @@ cmd_verify(int argc, char **argv)
 	sqlite3_finalize(ds);
 	sqlite3_close(db);
 	fx_note_verifier_free(v);
+	if (plain.data != NULL)
+		OPENSSL_cleanse(plain.data, plain.cap);
+	fx_buf_free(&plain);
+	OPENSSL_cleanse(&ek, sizeof ek);
 	if (fflush(stdout) != 0)
 		return FX_EXIT_FAIL;
 	return failed ? FX_EXIT_FAIL : 0;
@@ -836,6 +872,7 @@ cmd_query(int argc, char **argv)
 		{ "aggregator", required_argument, NULL, 'a' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "der", required_argument, NULL, 'D' },
+		{ "enc-key", required_argument, NULL, 'K' },
 		{ "entries", no_argument, NULL, 'E' },
 		{ "event", required_argument, NULL, 'e' },
 		{ "feeder", required_argument, NULL, 'f' },
@@ -853,7 +890,10 @@ cmd_query(int argc, char **argv)
 	unsigned long long n = 0, pruned = 0;
 	sqlite3 *db;
 	sqlite3_stmt *st;
-	const char *why;
+	const char *why, *enc_path = NULL;
+	char *origin = NULL, err[512];
+	enc_key ek;
+	fx_buf plain = FX_BUF_INIT;
 
 	fx_buf_puts(&sql, "SELECT seq, body FROM entries WHERE 1");
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -883,6 +923,7 @@ cmd_query(int argc, char **argv)
 		case 'o': col = "obp_id"; break;
 		case 'p': col = "plan_id"; break;
 		case 't': col = "type"; break;
+		case 'K': enc_path = optarg; continue;
 		case 'h': usage(0); break;
 		default:
 			fx_error("usage: fx-audit query --db file [filters]");
@@ -902,8 +943,14 @@ cmd_query(int argc, char **argv)
 	if (to != INT64_MAX)
 		fx_buf_puts(&sql, " AND COALESCE(ts, appended_at) < ?");
 	fx_buf_puts(&sql, " ORDER BY seq");
+	if (enc_path != NULL && enc_key_load(enc_path, &ek, err,
+	    sizeof err) != 0)
+		fx_die(FX_EXIT_USAGE, "%s", err);
 	db = open_ro(path);
 	st = prep(db, path, fx_buf_cstr(&sql));
+	if (enc_path != NULL && (origin = meta_text(db, path, "origin")) ==
+	    NULL)
+		fx_die(FX_EXIT_USAGE, "%s: not an fx-audit store", path);
 	for (i = 0; i < nbind; i++)
 		sqlite3_bind_text(st, i + 1, bind[i], -1, SQLITE_STATIC);
 	if (from != INT64_MIN)
@@ -926,7 +973,19 @@ cmd_query(int argc, char **argv)
 			if (rec == NULL || rec > body + len)
 				continue;
 			rec += 10;
-			fwrite(rec, 1, (size_t)(body + len - 1 - rec), stdout);
+			if (enc_path != NULL) {
+				uint64_t seq = (uint64_t)sqlite3_column_int64(st,
+				    0);
+
+				if (dec_record(&ek, origin, seq, rec,
+				    (size_t)(body + len - 1 - rec), &plain, err,
+				    sizeof err) < 0)
+					fx_die(FX_EXIT_FAIL, "%s: entry %llu: %s",
+					    path, (unsigned long long)seq, err);
+				fwrite(plain.data, 1, plain.len, stdout);
+			} else
+				fwrite(rec, 1, (size_t)(body + len - 1 - rec),
+				    stdout);
 		}
 		putchar('\n');
 		n++;
@@ -937,6 +996,11 @@ cmd_query(int argc, char **argv)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	fx_buf_free(&sql);
+	if (plain.data != NULL)
+		OPENSSL_cleanse(plain.data, plain.cap);
+	fx_buf_free(&plain);
+	OPENSSL_cleanse(&ek, sizeof ek);
+	free(origin);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		fx_die(FX_EXIT_FAIL, "stdout: %s", strerror(errno));
 	return 0;

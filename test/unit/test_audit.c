@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jq.h>
+
 #include "tap.h"
 #include "audit.h"
 
@@ -128,6 +130,57 @@ main(void)
 			if (r == 0)
 				fields_free(&f);
 		}
+	}
+	/* encryption: the named members become envelopes, the rest stays
+	 * byte for byte, and decrypting gives the line back */
+	{
+		static const char *const lines[] = {
+			"{\"type\":\"beckn\",\"payload\":{\"a\":\"}]\\\"{\",\"b\":[1,{\"c\":null}]},\"x\":1}",
+			" { \"payload\" : \"s\\u00e9\" , \"p\\u0061yload\" :[ ] ,\"price\":-1.5e3 } ",
+			"{\"type\":\"x\",\"payload\":true,\"price\":{},\"payload\":null}",
+			"{\"type\":\"x\"}",
+		};
+		static const int want[] = { 1, 3, 3, 0 };
+		char *members[] = { "payload", "price" };
+		enc_key k, other;
+		fx_buf enc = FX_BUF_INIT, dec = FX_BUF_INIT;
+
+		memset(k.key, 7, sizeof k.key);
+		strcpy(k.kid, "07070707");
+		other = k;
+		other.key[0] ^= 1;
+		for (i = 0; i < sizeof lines / sizeof *lines; i++) {
+			size_t len = strlen(lines[i]);
+			int ne = enc_record(&k, "o", 5, lines[i], len, members, 2,
+			    &enc);
+			jv v = jv_parse_sized(enc.data, (int)enc.len);
+			int nd = dec_record(&k, "o", 5, enc.data, enc.len, &dec,
+			    err, sizeof err);
+
+			ok(ne == want[i] && jv_is_valid(v) && nd == ne &&
+			    dec.len == len && memcmp(dec.data, lines[i], len) == 0,
+			    "encrypt line %zu: %d members, valid JSON, back byte "
+			    "for byte", i, ne);
+			jv_free(v);
+			if (ne > 0) {
+				ok(dec_record(&k, "o", 6, enc.data, enc.len, &dec,
+				    err, sizeof err) == -1 &&
+				    strstr(err, "does not authenticate") != NULL,
+				    "line %zu: another entry's number fails", i);
+				ok(dec_record(&k, "p", 5, enc.data, enc.len, &dec,
+				    err, sizeof err) == -1,
+				    "line %zu: another origin fails", i);
+				ok(dec_record(&other, "o", 5, enc.data, enc.len,
+				    &dec, err, sizeof err) == -1,
+				    "line %zu: another key fails", i);
+			}
+		}
+		ok(enc_member_ok("payload", err, sizeof err) == 0 &&
+		    enc_member_ok("feeder_id", err, sizeof err) == -1 &&
+		    enc_member_ok("", err, sizeof err) == -1,
+		    "index members may not be encrypted");
+		fx_buf_free(&enc);
+		fx_buf_free(&dec);
 	}
 	return done();
 }
