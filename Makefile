@@ -37,7 +37,7 @@ MANS = $(wildcard man/*.1 man/*.7)
 DEPS = build-essential pkg-config libjq-dev libcsv-dev libgsl-dev \
 	libcurl4-openssl-dev libssl-dev libsqlite3-dev libmicrohttpd-dev \
 	libglpk-dev libnats-dev nats-server sqlite3 tzdata bats mandoc miller \
-	python3 python3-jsonschema python3-cryptography python3-yaml perl hyperfine jq
+	python3 python3-jsonschema python3-cryptography python3-yaml json-schema-test-suite perl hyperfine jq
 
 all: $(PROGS:%=$(BIN)/%)
 
