@@ -16,8 +16,9 @@
 #
 # hyperfine (pinned to one CPU with taskset, output to /dev/null) times,
 # in the same invocation, a fresh store each run:
-#   - fx-audit append --key (default --batch 10000, --sync normal), and
-#     --sync full;
+#   - fx-audit append --key (default --batch 10000, --sync normal),
+#     --sync full, and with --enc-key --encrypt evidence (the orders'
+#     evidence member as AES-256-GCM envelopes);
 #   - sqlite3 CLI .import of the same lines into a plain one-column table
 #     (WAL, one transaction, no hashing, no index): the cost of SQLite
 #     storing the bytes;
@@ -119,6 +120,7 @@ BEGIN {
 NIN=$(wc -l < "$IN")
 BYTES=$(wc -c < "$IN")
 fx-audit keygen --name fluxeon.bench/audit -o "$TMPD/k" > /dev/null
+fx-audit keygen --encryption -o "$TMPD/aes.key"
 
 # the sqlite3 baseline and the fresh-store preparation, as scripts
 US=$(printf '\037')
@@ -132,6 +134,7 @@ hyperfine -N --runs "$RUNS" --prepare "$CLEAN" --export-json "$OUT/audit-append.
     -n "fx-audit append --sync full" "$PIN fx-audit append -q --db $DB --key $TMPD/k.key --sync full $IN" \
     -n "sqlite3 .import (plain table)" "$PIN sh $TMPD/import.sh" \
     -n "cat > /dev/null" "$PIN cat $IN" \
+    -n "fx-audit append --enc-key --encrypt evidence" "$PIN fx-audit append -q --db $DB --key $TMPD/k.key --enc-key $TMPD/aes.key --encrypt evidence $IN" \
     -n "fx-audit append" "$PIN fx-audit append -q --db $DB --key $TMPD/k.key $IN" > /dev/null
 # the store of the last run, the default append, is measured below
 [ "$(sqlite3 "$DB" 'SELECT count(*) FROM entries')" = "$NIN" ] ||
@@ -178,6 +181,7 @@ medmed() { jq -r '[.results[].median] | sort | .[length / 2 | floor]' "$OUT/audi
 maxmed() { jq -r '[.results[].median] | max' "$OUT/audit-$1.json"; }
 A=$(med append "fx-audit append")
 AF=$(med append "fx-audit append --sync full")
+AE=$(med append "fx-audit append --enc-key --encrypt evidence")
 AS=$(med append "sqlite3 .import (plain table)")
 AC=$(med append "cat > /dev/null")
 QO=$(medmed query-obp) QOMAX=$(maxmed query-obp)
@@ -224,6 +228,7 @@ echo
 echo "| command | median s | entries/s |"
 echo "|---|---|---|"
 for x in "fx-audit append:$A" "fx-audit append --sync full:$AF" \
+    "fx-audit append --enc-key --encrypt evidence (AES-256-GCM, the orders' evidence):$AE" \
     "sqlite3 .import (plain table, one transaction):$AS" "cat > /dev/null (floor):$AC"; do
 	echo "| ${x%:*} | $(f "${x##*:}" 1 2) | $(r "$NIN" "${x##*:}") |"
 done
@@ -239,6 +244,6 @@ echo "| sqlite3 CLI, SELECT body FROM entries WHERE obp_id = '$OBP1' | $(f "$QBS
 echo "| fx-audit -h | $(f "$QBH" 1000 1) ms | process start and exit only: the floor of any query |"
 echo "| obp --id $OBP1 (settlement evidence) | $(f "$OB" 1000 1) ms | median of $RUNS |"
 echo "| verify --pubkey | $(f "$V" 1 2) s | $(r "$NIN" "$V") entries/s, every leaf and checkpoint |"
-echo "| prove --seq $MID | $(f "$P" 1000 0) ms | reads every leaf hash to build the path: a known gap, O(N) |"
+echo "| prove --seq $MID | $(f "$P" 1000 0) ms | the path from the nodes table (subtree roots of 256 entries and up) and at most about 256 leaves |"
 echo "| export --from 2025-06-15 --to 2025-06-16 | $(f "$E" 1000 0) ms | $EXP_ROWS lines (entries and the checkpoint) |"
 echo "| sqlite3 'SELECT leaf, body FROM entries' (baseline) | $(f "$SL" 1 2) s | reading every row and nothing else: verify's floor |"

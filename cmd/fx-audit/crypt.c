@@ -240,22 +240,43 @@ put_b64(fx_buf *b, const uint8_t *p, size_t n)
 	free(t);
 }
 
+/*
+ * AES-256-GCM of in[0..n) into out (the same length) with its 16-byte tag
+ * (written when encrypting, checked when decrypting).  The cipher is
+ * fetched and its contexts made once: OpenSSL 3's implicit fetch on every
+ * init cost more than the encryption of a record.
+ */
 static int
 gcm(int enc, const enc_key *k, const uint8_t iv[12], const fx_buf *ad,
     const uint8_t *in, size_t n, uint8_t *out, uint8_t tag[16])
 {
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	static EVP_CIPHER *aes;
+	static EVP_CIPHER_CTX *ctx[2];
+	static uint8_t keyed[2][32];
+	static int have[2];
+	EVP_CIPHER_CTX *c;
 	int len, ok;
 
-	ok = c != NULL &&
-	    EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, k->key, iv, enc) &&
+	if (aes == NULL && (aes = EVP_CIPHER_fetch(NULL, "AES-256-GCM",
+	    NULL)) == NULL)
+		return -1;
+	if (ctx[enc] == NULL && (ctx[enc] = EVP_CIPHER_CTX_new()) == NULL)
+		return -1;
+	c = ctx[enc];
+	/* the key schedule again only for another key */
+	if (!have[enc] || memcmp(keyed[enc], k->key, 32) != 0) {
+		if (!EVP_CipherInit_ex(c, aes, NULL, k->key, NULL, enc))
+			return -1;
+		memcpy(keyed[enc], k->key, 32);
+		have[enc] = 1;
+	}
+	ok = EVP_CipherInit_ex(c, NULL, NULL, NULL, iv, enc) &&
 	    EVP_CipherUpdate(c, NULL, &len, (const uint8_t *)ad->data,
 	    (int)ad->len) &&
 	    EVP_CipherUpdate(c, out, &len, in, (int)n) &&
 	    (enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag)) &&
 	    EVP_CipherFinal_ex(c, out + len, &len) &&
 	    (!enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag));
-	EVP_CIPHER_CTX_free(c);
 	return ok ? 0 : -1;
 }
 
