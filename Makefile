@@ -19,7 +19,7 @@ WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Icommon
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS)
-LDLIBS = -Wl,--as-needed -ljq -lcsv -lglpk -lsqlite3 -lcrypto -lgsl -lgslcblas -lm
+LDLIBS = -Wl,--as-needed -lmicrohttpd -lcurl -ljq -lcsv -lglpk -lsqlite3 -lcrypto -lgsl -lgslcblas -lm
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 # A program is cmd/fx-NAME.c, or cmd/fx-NAME/*.c once it outgrows one file.

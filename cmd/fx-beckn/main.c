@@ -1,0 +1,533 @@
+/*
+ * fx-beckn - FLUXEON's Beckn side (the BAP).
+ *
+ *   fx-beckn keygen --id SUBSCRIBER --key-id ID --url URL -o PREFIX
+ *   fx-beckn send --key FILE --id BAP_ID --to URL [options] [file]
+ *
+ * keygen makes an Ed25519 key pair for Beckn signing (BECKN-006) and the
+ * registry entry that publishes its public half.  send signs one Beckn
+ * message and POSTs it to a BPP (or gateway), prints the answer, and with
+ * --listen waits for the signed callback on its own server, checking its
+ * signature against the registry: a tool to probe an aggregator by hand
+ * and the driver of the tests.  The order lifecycle itself (plan records
+ * in, orders out) is not built yet.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bmsg.h"
+#include "bschema.h"
+#include "bsign.h"
+#include "buf.h"
+#include "err.h"
+#include "http.h"
+#include "json.h"
+#include "note.h"
+#include "registry.h"
+
+#define PROG "fx-beckn"
+
+static void
+usage(int st)
+{
+	fprintf(st ? stderr : stdout,
+"usage: fx-beckn keygen --id subscriber_id --key-id id --url url\n"
+"              [--profile v2|v1.1] [--type BAP|BPP|BG] -o prefix\n"
+"       fx-beckn send --id bap_id --key file --to url [--expires dur]\n"
+"              [--fresh] [--key-id id] [--listen host:port] [--no-sign]\n"
+"              [--no-validate] [--registry file] [--schemas dir]\n"
+"              [--transaction id] [--wait dur] [file]\n");
+	exit(st);
+}
+
+/* ---- keygen ---- */
+
+static int
+cmd_keygen(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		{ "key-id", required_argument, NULL, 'k' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "type", required_argument, NULL, 't' },
+		{ "url", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *id = NULL, *kid = NULL, *url = NULL, *prefix = NULL;
+	const char *type = "BAP", *profile = "v2";
+	char *priv, *pub, *path, err[512];
+	fx_registry *r;
+	jv e, s;
+	FILE *f;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'i': id = optarg; break;
+		case 'k': kid = optarg; break;
+		case 'o': prefix = optarg; break;
+		case 'p': profile = optarg; break;
+		case 't': type = optarg; break;
+		case 'u': url = optarg; break;
+		case 'h': usage(0); break;
+		default: usage(FX_EXIT_USAGE);
+		}
+	if (optind != argc || id == NULL || kid == NULL || url == NULL ||
+	    prefix == NULL) {
+		fx_error("keygen: --id, --key-id, --url and -o are required");
+		usage(FX_EXIT_USAGE);
+	}
+	if (fx_bmsg_profile(profile) < 0)
+		fx_die(FX_EXIT_USAGE, "--profile: want v2 or v1.1, not '%s'",
+		    fx_quote(profile, strlen(profile)));
+	if (fx_bsign_keygen(&priv, &pub, err, sizeof err) != 0)
+		fx_die(FX_EXIT_FAIL, "keygen: %s", err);
+	/* the registry entry is checked first: a bad one writes no key */
+	e = jv_object();
+	e = jv_object_set(e, jv_string("subscriber_id"), jv_string(id));
+	e = jv_object_set(e, jv_string("url"), jv_string(url));
+	e = jv_object_set(e, jv_string("type"), jv_string(type));
+	e = jv_object_set(e, jv_string("key_id"), jv_string(kid));
+	e = jv_object_set(e, jv_string("signing_public_key"), jv_string(pub));
+	e = jv_object_set(e, jv_string("status"), jv_string("SUBSCRIBED"));
+	e = jv_object_set(e, jv_string("beckn_version"), jv_string(
+	    fx_bmsg_profile(profile) == FX_BECKN_V1 ? "1.1.0" : "2.0.0"));
+	r = fx_registry_new();
+	if (fx_registry_add(r, e, err, sizeof err) != 0)
+		fx_die(FX_EXIT_USAGE, "keygen: %s", err);
+	fx_registry_free(r);
+	path = fx_xmalloc(strlen(prefix) + 6);
+	sprintf(path, "%s.json", prefix);
+	if (access(path, F_OK) == 0)
+		fx_die(FX_EXIT_FAIL, "%s: exists; not overwriting a key", path);
+	sprintf(path, "%s.key", prefix);
+	if (fx_note_key_write(path, priv, err, sizeof err) != 0)
+		fx_die(FX_EXIT_FAIL, "%s", err);
+	sprintf(path, "%s.json", prefix);
+	s = jv_dump_string(e, 0);
+	if ((f = fopen(path, "wx")) == NULL ||
+	    fprintf(f, "%s\n", jv_string_value(s)) < 0 || fclose(f) != 0)
+		fx_die(FX_EXIT_FAIL, "%s: %s", path, strerror(errno));
+	printf("%s\n", jv_string_value(s));
+	jv_free(s);
+	free(path);
+	fx_bsign_secret_free(priv);
+	free(pub);
+	return 0;
+}
+
+/* ---- send ---- */
+
+static struct {
+	const char *id, *key_id;
+	fx_bsign_key *key;
+	fx_registry *reg;
+	int profile;
+	char transaction_id[64];
+	int answered, called_back, status;
+	fx_loop *loop;
+	fx_bschemas schemas;
+} snd;
+
+static void
+print_rec(fx_buf *b)
+{
+	fx_buf_puts(b, "}\n");
+	fwrite(b->data, 1, b->len, stdout);
+	fflush(stdout);
+	fx_buf_free(b);
+}
+
+/* s (a JSON text or not) as a member value */
+static void
+put_json(fx_buf *b, const char *s, size_t n)
+{
+	char e[64];
+	jv v = fx_json_parse(s, n, e, sizeof e);
+
+	if (jv_is_valid(v))
+		fx_buf_put(b, s, n);
+	else
+		fx_buf_jstr(b, s, n);
+	jv_free(v);
+}
+
+static void
+on_answer(const fx_http_res *res, void *ctx)
+{
+	fx_buf b = FX_BUF_INIT;
+	const char *www = fx_http_res_header(res, "WWW-Authenticate");
+	char code[64], msg[256], e[256];
+	int ack = 0;
+	jv v;
+
+	(void)ctx;
+	fx_buf_puts(&b, "{\"type\":\"beckn\",\"direction\":\"out\","
+	    "\"http_status\":");
+	fx_buf_int(&b, res->status);
+	if (res->status == 0) {
+		fx_buf_puts(&b, ",\"error\":");
+		fx_buf_jstr(&b, res->error, strlen(res->error));
+	} else {
+		fx_buf_puts(&b, ",\"answer\":");
+		if (res->len > 0)
+			put_json(&b, res->body, res->len);
+		else
+			fx_buf_puts(&b, "null");
+		v = fx_json_parse(res->body, res->len, e, sizeof e);
+		if (jv_is_valid(v) && fx_bmsg_read_ack(v, snd.profile, &ack,
+		    code, sizeof code, msg, sizeof msg, e, sizeof e) == 0) {
+			fx_buf_puts(&b, ",\"ack\":");
+			fx_buf_puts(&b, ack ? "\"ACK\"" : "\"NACK\"");
+		}
+		jv_free(v);
+	}
+	if (www != NULL) {
+		fx_buf_puts(&b, ",\"www_authenticate\":");
+		fx_buf_jstr(&b, www, strlen(www));
+	}
+	fx_buf_puts(&b, ",\"ms\":");
+	fx_buf_num(&b, (double)(int64_t)(res->total_ms * 10) / 10);
+	print_rec(&b);
+	snd.answered = 1;
+	snd.status = ack ? 0 : FX_EXIT_FAIL;
+	/* nothing to wait for after a NACK */
+	if (!ack || snd.reg == NULL)
+		fx_loop_stop(snd.loop);
+}
+
+/* A callback to our server: verify, answer ACK (v2: counter-signed),
+ * print. */
+static void
+on_callback(fx_http_req *req, void *ctx)
+{
+	const char *auth = fx_http_req_header(req, "Authorization");
+	char why[512], sig[600], e[256], schema[540];
+	fx_bsign_auth au;
+	const fx_subscriber *sub = NULL;
+	fx_buf b = FX_BUF_INIT;
+	int64_t now = fx_time_now();
+	int rc, mine = 0;
+	fx_bctx c;
+	jv m, body;
+
+	(void)ctx;
+	rc = fx_bsign_parse(auth, auth ? strlen(auth) : 0,
+	    FX_BSIGN_AUTHORIZATION, &au, why, sizeof why);
+	if (rc == FX_BSIGN_OK && (sub = fx_registry_key(snd.reg,
+	    au.subscriber_id, au.key_id, now, why, sizeof why)) == NULL)
+		rc = FX_BSIGN_BAD_PUBKEY;
+	if (rc == FX_BSIGN_OK)
+		rc = fx_bsign_verify(&au, sub->signing_public_key, req->body,
+		    req->len, now / 1000, 30, why, sizeof why);
+	if (rc == FX_BSIGN_OK)
+		snprintf(sig, sizeof sig, "ok: %s|%s", au.subscriber_id,
+		    au.key_id);
+	else
+		snprintf(sig, sizeof sig, "%s: %s", fx_bsign_status_name(rc),
+		    why);
+	m = fx_json_parse(req->body, req->len, e, sizeof e);
+	c.profile = snd.profile;
+	if (jv_is_valid(m) && fx_bmsg_read_context(m, &c, why,
+	    sizeof why) == 0 && strcmp(c.transaction_id,
+	    snd.transaction_id) == 0)
+		mine = 1;
+	schema[0] = '\0';
+	if (mine) {
+		int checked;
+
+		if (fx_bschema_check(&snd.schemas, snd.profile, c.action, m,
+		    &checked, why, sizeof why) != 0)
+			snprintf(schema, sizeof schema, "invalid: %s", why);
+		else
+			snprintf(schema, sizeof schema, "%s", checked ? "ok" :
+			    "unchecked");
+	}
+	jv_free(m);
+	{
+		char *cs = NULL;
+		const char *plain = rc == FX_BSIGN_OK ? "{\"status\":\"ACK\"}" :
+		    "{\"status\":\"NACK\"}";
+		jv s;
+
+		if (snd.profile == FX_BECKN_V2)
+			cs = fx_bsign_countersign(snd.key, snd.id, snd.key_id,
+			    plain, strlen(plain), req->body, req->len,
+			    mine ? c.message_id : "none", now / 1000,
+			    now / 1000 + 30, e, sizeof e);
+		body = fx_bmsg_ack(snd.profile, rc == FX_BSIGN_OK,
+		    rc == FX_BSIGN_OK ? NULL : "20016", rc == FX_BSIGN_OK ?
+		    NULL : why, cs != NULL ? cs : "");
+		free(cs);
+		s = jv_dump_string(body, 0);
+		fx_http_respond(req, rc == FX_BSIGN_OK ? 200 : 401,
+		    "application/json", jv_string_value(s),
+		    strlen(jv_string_value(s)), NULL);
+		jv_free(s);
+	}
+	fx_buf_puts(&b, "{\"type\":\"beckn\",\"direction\":\"in\",\"path\":");
+	fx_buf_jstr(&b, req->path, strlen(req->path));
+	fx_buf_puts(&b, ",\"signature\":");
+	fx_buf_jstr(&b, sig, strlen(sig));
+	if (schema[0]) {
+		fx_buf_puts(&b, ",\"schema\":");
+		fx_buf_jstr(&b, schema, strlen(schema));
+	}
+	fx_buf_puts(&b, ",\"payload\":");
+	put_json(&b, req->body, req->len);
+	print_rec(&b);
+	if (mine) {
+		snd.called_back = 1;
+		if (rc != FX_BSIGN_OK || strncmp(schema, "invalid", 7) == 0)
+			snd.status = FX_EXIT_FAIL;
+		fx_loop_stop(snd.loop);
+	}
+}
+
+static void
+on_timeout(fx_loop *l, void *ctx)
+{
+	(void)ctx;
+	fx_error("send: no callback for transaction %s in time",
+	    snd.transaction_id);
+	snd.status = FX_EXIT_FAIL;
+	fx_loop_stop(l);
+}
+
+static char *
+read_all(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	fx_buf b = FX_BUF_INIT;
+	char tmp[8192];
+	size_t n;
+
+	if (f == NULL)
+		fx_die(FX_EXIT_FAIL, "%s: %s", path, strerror(errno));
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		fx_buf_put(&b, tmp, n);
+	if (ferror(f))
+		fx_die(FX_EXIT_FAIL, "%s: %s", path, strerror(errno));
+	if (f != stdin)
+		fclose(f);
+	*len = b.len;
+	fx_buf_putc(&b, '\0');
+	return b.data;
+}
+
+static int
+cmd_send(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "expires", required_argument, NULL, 'e' },
+		{ "fresh", no_argument, NULL, 'f' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "key-id", required_argument, NULL, 'K' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "no-sign", no_argument, NULL, 'n' },
+		{ "no-validate", no_argument, NULL, 'V' },
+		{ "registry", required_argument, NULL, 'r' },
+		{ "schemas", required_argument, NULL, 'S' },
+		{ "to", required_argument, NULL, 't' },
+		{ "transaction", required_argument, NULL, 'x' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *keyfile = NULL, *to = NULL, *listen_at = NULL;
+	const char *regfile = NULL, *txn = NULL, *ver, *sdir = NULL;
+	int64_t expires_ms = 30000, wait_ms = 5000;
+	int ch, fresh = 0, nosign = 0, port = 0, novalidate = 0;
+	char dirbuf[4096];
+	char err[512], host[256], url[1200], *text, *keytext, *auth = NULL;
+	const char *headers[3];
+	fx_http_server *srv = NULL;
+	size_t len;
+	jv msg, ctx;
+	fx_bctx c;
+
+	snd.key_id = "k1";
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'e': expires_ms = fx_opt_duration("--expires", optarg);
+			break;
+		case 'f': fresh = 1; break;
+		case 'i': snd.id = optarg; break;
+		case 'k': keyfile = optarg; break;
+		case 'K': snd.key_id = optarg; break;
+		case 'l': listen_at = optarg; break;
+		case 'n': nosign = 1; break;
+		case 'r': regfile = optarg; break;
+		case 'S': sdir = optarg; break;
+		case 't': to = optarg; break;
+		case 'V': novalidate = 1; break;
+		case 'x': txn = optarg; break;
+		case 'w': wait_ms = fx_opt_duration("--wait", optarg); break;
+		case 'h': usage(0); break;
+		default: usage(FX_EXIT_USAGE);
+		}
+	if (snd.id == NULL || keyfile == NULL || to == NULL) {
+		fx_error("send: --id, --key and --to are required");
+		usage(FX_EXIT_USAGE);
+	}
+	if (argc - optind > 1)
+		fx_die(FX_EXIT_USAGE, "send: one message file at most");
+	if ((listen_at == NULL) != (regfile == NULL))
+		fx_die(FX_EXIT_USAGE, "send: --listen and --registry go "
+		    "together (a callback's signature is checked)");
+	if ((keytext = fx_note_secret_read(keyfile, "signing key", err,
+	    sizeof err)) == NULL)
+		fx_die(FX_EXIT_USAGE, "%s", err);
+	if ((snd.key = fx_bsign_key_new(keytext, err, sizeof err)) == NULL)
+		fx_die(FX_EXIT_USAGE, "%s: %s", keyfile, err);
+	fx_note_key_free(keytext);
+	if (regfile != NULL) {
+		snd.reg = fx_registry_new();
+		if (fx_registry_load(snd.reg, regfile, err, sizeof err) != 0)
+			fx_die(FX_EXIT_USAGE, "%s", err);
+	}
+	if (sdir == NULL)
+		sdir = fx_bschema_dir(dirbuf, sizeof dirbuf);
+	if (sdir != NULL && fx_bschema_load(&snd.schemas, sdir, err,
+	    sizeof err) < 0)
+		fx_die(FX_EXIT_USAGE, "%s", err);
+	text = read_all(optind < argc ? argv[optind] : "-", &len);
+	msg = fx_json_parse(text, len, err, sizeof err);
+	free(text);
+	if (!jv_is_valid(msg))
+		fx_die(FX_EXIT_USAGE, "send: %s", err);
+	ctx = fx_json_get(msg, "context");
+	ver = fx_json_str(ctx, "version");
+	snd.profile = ver != NULL && strncmp(ver, "1.1.", 4) == 0 ?
+	    FX_BECKN_V1 : FX_BECKN_V2;
+	jv_free(ctx);
+	if ((snd.loop = fx_loop_new(err, sizeof err)) == NULL)
+		fx_die(FX_EXIT_FAIL, "%s", err);
+	if (listen_at != NULL) {
+		const char *colon = strrchr(listen_at, ':');
+		char *end;
+		long lv;
+
+		if (colon == NULL || (size_t)(colon - listen_at) >= sizeof host)
+			fx_die(FX_EXIT_USAGE, "--listen: want HOST:PORT");
+		memcpy(host, listen_at, (size_t)(colon - listen_at));
+		host[colon - listen_at] = '\0';
+		lv = strtol(colon + 1, &end, 10);
+		if (*end != '\0' || lv < 0 || lv > 65535)
+			fx_die(FX_EXIT_USAGE, "--listen: bad port");
+		if ((srv = fx_http_listen(snd.loop, host, (int)lv, on_callback,
+		    NULL, err, sizeof err)) == NULL)
+			fx_die(FX_EXIT_FAIL, "--listen %s: %s", listen_at, err);
+		port = fx_http_server_port(srv);
+		snprintf(url, sizeof url, "http://%s:%d", host, port);
+		msg = jv_setpath(msg, jv_parse(snd.profile == FX_BECKN_V2 ?
+		    "[\"context\",\"bapUri\"]" : "[\"context\",\"bap_uri\"]"),
+		    jv_string(url));
+	}
+	msg = jv_setpath(msg, jv_parse(snd.profile == FX_BECKN_V2 ?
+	    "[\"context\",\"bapId\"]" : "[\"context\",\"bap_id\"]"),
+	    jv_string(snd.id));
+	if (txn != NULL)
+		msg = jv_setpath(msg, jv_parse(snd.profile == FX_BECKN_V2 ?
+		    "[\"context\",\"transactionId\"]" :
+		    "[\"context\",\"transaction_id\"]"), jv_string(txn));
+	if (fresh) {
+		char id[37], t[FX_TIME_MAX_TEXT];
+
+		fx_bmsg_uuid(id);
+		fx_time_format(fx_time_now(), t);
+		msg = jv_setpath(msg, jv_parse(snd.profile == FX_BECKN_V2 ?
+		    "[\"context\",\"messageId\"]" :
+		    "[\"context\",\"message_id\"]"), jv_string(id));
+		msg = jv_setpath(msg, jv_parse("[\"context\",\"timestamp\"]"),
+		    jv_string(t));
+	}
+	c.profile = snd.profile;
+	if (fx_bmsg_read_context(msg, &c, err, sizeof err) != 0)
+		fx_die(FX_EXIT_USAGE, "send: %s", err);
+	snprintf(snd.transaction_id, sizeof snd.transaction_id, "%s",
+	    c.transaction_id);
+	if (!novalidate) {
+		int checked;
+
+		if (fx_bschema_check(&snd.schemas, snd.profile, c.action, msg,
+		    &checked, err, sizeof err) != 0)
+			fx_die(FX_EXIT_USAGE, "send: not sent: the %s fails its "
+			    "schema: %s (--no-validate sends it anyway)",
+			    fx_bmsg_action_name(snd.profile, c.action), err);
+		if (!checked)
+			fx_warn("send: no schema for %s: sent unchecked",
+			    fx_bmsg_action_name(snd.profile, c.action));
+	}
+	{
+		jv s = jv_dump_string(jv_copy(msg), 0);
+		const char *body = jv_string_value(s);
+		size_t blen = strlen(body);
+		int64_t now = fx_time_now() / 1000;
+		size_t tl = strlen(to);
+
+		if (!nosign) {
+			char *a = fx_bsign_sign(snd.key, snd.id, snd.key_id,
+			    body, blen, now, now + expires_ms / 1000, err,
+			    sizeof err);
+
+			if (a == NULL)
+				fx_die(FX_EXIT_USAGE, "send: %s", err);
+			auth = fx_xmalloc(strlen(a) + 20);
+			sprintf(auth, "Authorization: %s", a);
+			free(a);
+		}
+		snprintf(url, sizeof url, "%s%s%s", to, tl > 0 &&
+		    to[tl - 1] == '/' ? "" : "/", fx_bmsg_action_name(
+		    snd.profile, c.action));
+		headers[0] = "Content-Type: application/json";
+		headers[1] = auth;
+		headers[2] = NULL;
+		fx_http_post(snd.loop, url, headers, body, blen, 10000,
+		    on_answer, NULL);
+		jv_free(s);
+	}
+	jv_free(msg);
+	if (srv != NULL)
+		fx_loop_timer(snd.loop, (long)wait_ms, on_timeout, NULL);
+	snd.status = FX_EXIT_FAIL;
+	fx_loop_run(snd.loop);
+	if (srv != NULL && snd.answered && snd.status == 0 &&
+	    !snd.called_back)
+		snd.status = FX_EXIT_FAIL;
+	if (srv != NULL)
+		fx_http_server_close(srv);
+	fx_loop_free(snd.loop);
+	fx_registry_free(snd.reg);
+	fx_bsign_key_free(snd.key);
+	fx_bschema_free(&snd.schemas);
+	free(auth);
+	return snd.status;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd;
+
+	fx_err_init(PROG);
+	if (argc < 2)
+		usage(FX_EXIT_USAGE);
+	cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0)
+		usage(0);
+	argv++;
+	argc--;
+	argv[0] = PROG;
+	if (strcmp(cmd, "keygen") == 0)
+		return cmd_keygen(argc, argv);
+	if (strcmp(cmd, "send") == 0)
+		return cmd_send(argc, argv);
+	fx_error("unknown command '%s'", fx_quote(cmd, strlen(cmd)));
+	usage(FX_EXIT_USAGE);
+	return FX_EXIT_USAGE;
+}
