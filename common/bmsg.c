@@ -1,4 +1,4 @@
-/* bmsg.c - see bmsg.h; the field mapping is in docs/beckn.md */
+/* bmsg.c - see bmsg.h; the field mapping is in schemas/beckn/README.md */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -96,6 +96,15 @@ fx_bmsg_ctx_init(fx_bctx *c, int profile, int action)
 	fx_bmsg_uuid(c->message_id);
 	c->timestamp = fx_time_now();
 	c->ttl_ms = 30000;
+}
+
+static int is_uuid(const char *s);
+
+static int
+is_http(const char *s)
+{
+	return (strncmp(s, "http://", 7) == 0 && s[7] != '\0') ||
+	    (strncmp(s, "https://", 8) == 0 && s[8] != '\0');
 }
 
 /* ---- durations ---- */
@@ -292,10 +301,11 @@ fx_bmsg_search(const fx_bctx *c, const fx_bintent *in)
 		fx_time_format(in->end, b);
 		/* Intent has no DF fields: the window and volume go in the
 		 * JSONPath filter over the offered resources */
-		snprintf(expr, sizeof expr, "$[?(@.availabilityParameters."
-		    "availableFrom <= '%s' && @.availabilityParameters."
-		    "availableUntil >= '%s' && @.loadCapacity.currentAvailable "
-		    "> 0)]", a, b);
+		snprintf(expr, sizeof expr, "$[?(@.resourceAttributes."
+		    "availabilityParameters.availableFrom <= '%s' && "
+		    "@.resourceAttributes.availabilityParameters.availableUntil "
+		    ">= '%s' && @.resourceAttributes.loadCapacity."
+		    "currentAvailable > 0)]", a, b);
 		intent = sets(intent, "textSearch", "demand flexibility");
 		intent = set(intent, "filters", sets(sets(obj(), "type",
 		    "jsonpath"), "expression", expr));
@@ -306,7 +316,7 @@ fx_bmsg_search(const fx_bctx *c, const fx_bintent *in)
 
 			intent = set(intent, "spatial", jv_array_append(
 			    jv_array(), set(set(sets(sets(obj(), "op",
-			    "S_DWITHIN"), "targets", "$['availableAt'][*]"),
+			    "S_DWITHIN"), "targets", "$['availableAt'][*]['geo']"),
 			    "geometry", pt), "distanceMeters",
 			    jv_number(5000))));
 		}
@@ -558,6 +568,8 @@ v2_contract(const fx_bctx *c, const fx_border *o)
 
 	if (o->order_id[0])
 		k = sets(k, "id", o->order_id);
+	if (o->reason[0])
+		k = set(k, "descriptor", sets(obj(), "shortDesc", o->reason));
 	com = sets(com, "id", "activation");
 	com = set(com, "status", set(obj(), "descriptor", sets(obj(), "code",
 	    o->status == FX_BORDER_ACTIVE ? "ACTIVE" : o->status ==
@@ -645,7 +657,8 @@ v1_order(const fx_bctx *c, const fx_border *o)
 
 	if (o->order_id[0])
 		ord = sets(ord, "id", o->order_id);
-	if (o->status != FX_BORDER_DRAFT || c->action == FX_BA_ON_CONFIRM)
+	/* v1.1 has no DRAFT order status: a draft carries none */
+	if (o->status != FX_BORDER_DRAFT)
 		ord = sets(ord, "status", fx_border_status_name(o->status));
 	ord = set(ord, "provider", sets(obj(), "id", o->provider_id));
 	item = sets(obj(), "id", o->der_id);
@@ -835,11 +848,22 @@ num_at(jv v, const char *path, double *out)
 		*out = jv_number_value(x);
 		rc = isfinite(*out) ? 1 : -1;
 	} else if (jv_get_kind(x) == JV_KIND_STRING) {
-		const char *s = jv_string_value(x);
-		char *end;
+		/* a DecimalValue: [+-]?([0-9]*[.])?[0-9]+, nothing else
+		 * strtod would take (hex, exponents, inf, blanks) */
+		const char *s = jv_string_value(x), *p = s;
+		int digits = 0;
 
-		*out = strtod(s, &end);
-		rc = end != s && *end == '\0' && isfinite(*out) ? 1 : -1;
+		if (*p == '+' || *p == '-')
+			p++;
+		for (; *p >= '0' && *p <= '9'; p++)
+			digits++;
+		if (*p == '.')
+			for (p++, digits = 0; *p >= '0' && *p <= '9'; p++)
+				digits++;
+		if (*p == '\0' && digits > 0 && strlen(s) < 64) {
+			*out = strtod(s, NULL);
+			rc = isfinite(*out) ? 1 : -1;
+		}
 	}
 	jv_free(x);
 	return rc;
@@ -975,6 +999,20 @@ fx_bmsg_read_context(jv msg, fx_bctx *c, char *err, size_t errlen)
 	OPT("location/city/code", city);
 #undef REQ
 #undef OPT
+	if (!is_uuid(c->transaction_id) || !is_uuid(c->message_id)) {
+		jv_free(ctx);
+		return bad(err, errlen, "/context/%s: not a uuid '%s'",
+		    !is_uuid(c->transaction_id) ? (v2 ? "transactionId" :
+		    "transaction_id") : (v2 ? "messageId" : "message_id"),
+		    !is_uuid(c->transaction_id) ? c->transaction_id :
+		    c->message_id);
+	}
+	if (!is_http(c->bap_uri) || (c->bpp_uri[0] && !is_http(c->bpp_uri))) {
+		jv_free(ctx);
+		return bad(err, errlen, "/context/%s: not an http(s) URL",
+		    !is_http(c->bap_uri) ? (v2 ? "bapUri" : "bap_uri") :
+		    (v2 ? "bppUri" : "bpp_uri"));
+	}
 	if (time_at(ctx, "timestamp", &c->timestamp) != 1) {
 		jv_free(ctx);
 		return bad(err, errlen, "/context/timestamp: missing or not "
@@ -1108,11 +1146,14 @@ read_v2_resource(jv res, jv offers, fx_boffer *d, char *where,
 
 		if (num_at(res, "resourceAttributes/availabilityParameters/"
 		    "operationalConstraints/maxEventsPerDay", &m) == 1)
-			d->max_per_day = (int)m;
+			d->max_per_day = m >= 0 && m <= 1e6 ? (int)m : 0;
 	}
 	if (num_at(res, "resourceAttributes/reliability", &d->reliability) !=
 	    1)
 		d->reliability = 1;
+	if (!(d->reliability > 0 && d->reliability <= 1))
+		return bad(err, errlen, "%s/resourceAttributes/reliability: "
+		    "not in (0, 1]", where);
 	str_at(res, "resourceAttributes/derPublicKey", d->der_pubkey,
 	    sizeof d->der_pubkey);
 	/* its offer: the first naming it */
@@ -1187,13 +1228,15 @@ read_v1_item(jv it, const char *provider, fx_boffer *d, char *where,
 		return bad(err, errlen, "%s/time/range: no availability "
 		    "window", where);
 	}
-	if (tag_at(tags, "der", "response_time_s", b, sizeof b) == 1)
-		d->response_ms = (int64_t)(atof(b) * 1000);
+	if (tag_at(tags, "der", "response_time_s", b, sizeof b) == 1 &&
+	    (v = atof(b)) >= 0 && v <= 1e9)
+		d->response_ms = (int64_t)(v * 1000);
 	if (tag_at(tags, "der", "max_duration", b, sizeof b) == 1 &&
 	    fx_bmsg_parse_duration(b, &ms) == 0)
 		d->max_duration_ms = ms;
-	if (tag_at(tags, "der", "max_events_per_day", b, sizeof b) == 1)
-		d->max_per_day = atoi(b);
+	if (tag_at(tags, "der", "max_events_per_day", b, sizeof b) == 1 &&
+	    (v = atof(b)) >= 0 && v <= 1e6)
+		d->max_per_day = (int)v;
 	d->reliability = 1;
 	if (tag_at(tags, "der", "reliability", b, sizeof b) == 1 &&
 	    (v = atof(b)) >= 0 && v <= 1)
@@ -1311,9 +1354,16 @@ status_of(const char *s)
 	for (i = 0; i <= FX_BORDER_CANCELLED; i++)
 		if (strcmp(s, fx_border_status_name(i)) == 0)
 			return i;
-	if (strcmp(s, "COMPLETED") == 0)
-		return FX_BORDER_COMPLETE;
 	return -1;
+}
+
+/* A too long or mistyped optional field: frees the object being read
+ * (unless it is the message) and says which. */
+static int
+order_bad(jv held, char *err, size_t errlen, const char *path)
+{
+	jv_free(held);
+	return bad(err, errlen, "%s: not a string, or too long", path);
 }
 
 int
@@ -1332,7 +1382,8 @@ fx_bmsg_read_order(jv msg, const fx_bctx *c, fx_border *o, char *err,
 			jv_free(k);
 			return bad(err, errlen, "/message/contract: missing");
 		}
-		str_at(k, "id", o->order_id, sizeof o->order_id);
+		if (str_at(k, "id", o->order_id, sizeof o->order_id) < 0)
+			return order_bad(k, err, errlen, "id");
 		if (o->order_id[0] && !is_uuid(o->order_id)) {
 			jv_free(k);
 			return bad(err, errlen, "/message/contract/id: not a "
@@ -1344,8 +1395,8 @@ fx_bmsg_read_order(jv msg, const fx_bctx *c, fx_border *o, char *err,
 			return bad(err, errlen, "/message/contract/commitments/"
 			    "0/resources/0/id: missing");
 		}
-		str_at(k, "commitments/0/offer/id", o->offer_id,
-		    sizeof o->offer_id);
+		if (str_at(k, "commitments/0/offer/id", o->offer_id, sizeof o->offer_id) < 0)
+			return order_bad(k, err, errlen, "commitments/0/offer/id");
 		num_at(k, "commitments/0/resources/0/quantity/value", &o->kw);
 		num_at(k, "commitments/0/commitmentAttributes/"
 		    "requestedReduction", &o->kw);
@@ -1353,27 +1404,42 @@ fx_bmsg_read_order(jv msg, const fx_bctx *c, fx_border *o, char *err,
 		    "activationTime", &o->start) == 1 && dur_at(k,
 		    "commitments/0/commitmentAttributes/duration", &ms) == 1)
 			o->end = o->start + ms;
-		str_at(k, "commitments/0/commitmentAttributes/eventDetails/"
-		    "eventId", o->event_id, sizeof o->event_id);
-		str_at(k, "commitments/0/commitmentAttributes/eventDetails/"
-		    "feederId", o->feeder_id, sizeof o->feeder_id);
-		str_at(k, "commitments/0/commitmentAttributes/eventDetails/"
-		    "planId", o->plan_id, sizeof o->plan_id);
-		str_at(k, "commitments/0/commitmentAttributes/eventDetails/"
-		    "obpId", o->obp_id, sizeof o->obp_id);
+		if (str_at(k, "commitments/0/commitmentAttributes/eventDetails/"
+		    "eventId", o->event_id, sizeof o->event_id) < 0)
+			return order_bad(k, err, errlen, "commitments/0/commitmentAttributes/eventDetails/"
+		    "eventId");
+		if (str_at(k, "commitments/0/commitmentAttributes/eventDetails/"
+		    "feederId", o->feeder_id, sizeof o->feeder_id) < 0)
+			return order_bad(k, err, errlen, "commitments/0/commitmentAttributes/eventDetails/"
+		    "feederId");
+		if (str_at(k, "commitments/0/commitmentAttributes/eventDetails/"
+		    "planId", o->plan_id, sizeof o->plan_id) < 0)
+			return order_bad(k, err, errlen, "commitments/0/commitmentAttributes/eventDetails/"
+		    "planId");
+		if (str_at(k, "commitments/0/commitmentAttributes/eventDetails/"
+		    "obpId", o->obp_id, sizeof o->obp_id) < 0)
+			return order_bad(k, err, errlen, "commitments/0/commitmentAttributes/eventDetails/"
+		    "obpId");
 		num_at(k, "consideration/0/considerationAttributes/"
 		    "incentiveDetails/rate", &o->price_per_kwh);
-		str_at(k, "consideration/0/considerationAttributes/"
-		    "incentiveDetails/currency", o->currency,
-		    sizeof o->currency);
+		if (str_at(k, "consideration/0/considerationAttributes/"
+		    "incentiveDetails/currency", o->currency, sizeof o->currency) < 0)
+			return order_bad(k, err, errlen, "consideration/0/considerationAttributes/"
+		    "incentiveDetails/currency");
 		num_at(k, "consideration/0/considerationAttributes/total",
 		    &o->quote);
-		str_at(k, "participants/0/participantAttributes/signature",
-		    o->participation, sizeof o->participation);
+		if (str_at(k, "participants/0/participantAttributes/signature",
+		    o->participation, sizeof o->participation) < 0)
+			return order_bad(k, err, errlen, "/message/contract/"
+			    "participants/0/participantAttributes/signature");
+		if (str_at(k, "descriptor/shortDesc", o->reason,
+		    sizeof o->reason) < 0)
+			return order_bad(k, err, errlen, "/message/contract/"
+			    "descriptor/shortDesc");
 		time_at(k, "participants/0/participantAttributes/signedAt",
 		    &o->signed_at);
-		str_at(k, "performance/0/status/code", o->progress,
-		    sizeof o->progress);
+		if (str_at(k, "performance/0/status/code", o->progress, sizeof o->progress) < 0)
+			return order_bad(k, err, errlen, "performance/0/status/code");
 		num_at(k, "performance/0/performanceAttributes/"
 		    "deliveredEnergy", &o->delivered_kwh);
 		rc = str_at(k, "status/code", b, sizeof b);
@@ -1392,8 +1458,8 @@ fx_bmsg_read_order(jv msg, const fx_bctx *c, fx_border *o, char *err,
 		if (str_at(msg, "message/order_id", o->order_id,
 		    sizeof o->order_id) != 1)
 			return bad(err, errlen, "/message/order_id: missing");
-		str_at(msg, "message/descriptor/name", o->reason,
-		    sizeof o->reason);
+		if (str_at(msg, "message/descriptor/name", o->reason, sizeof o->reason) < 0)
+			return order_bad(jv_null(), err, errlen, "message/descriptor/name");
 		return 0;
 	}
 	{
@@ -1403,9 +1469,10 @@ fx_bmsg_read_order(jv msg, const fx_bctx *c, fx_border *o, char *err,
 			jv_free(ord);
 			return bad(err, errlen, "/message/order: missing");
 		}
-		str_at(ord, "id", o->order_id, sizeof o->order_id);
-		str_at(ord, "provider/id", o->provider_id,
-		    sizeof o->provider_id);
+		if (str_at(ord, "id", o->order_id, sizeof o->order_id) < 0)
+			return order_bad(ord, err, errlen, "id");
+		if (str_at(ord, "provider/id", o->provider_id, sizeof o->provider_id) < 0)
+			return order_bad(ord, err, errlen, "provider/id");
 		if (str_at(ord, "items/0/id", o->der_id, sizeof o->der_id) !=
 		    1) {
 			jv_free(ord);
@@ -1419,33 +1486,45 @@ fx_bmsg_read_order(jv msg, const fx_bctx *c, fx_border *o, char *err,
 			    "quantity: not a number");
 		}
 		num_at(ord, "items/0/price/value", &o->price_per_kwh);
-		str_at(ord, "items/0/price/currency", o->currency,
-		    sizeof o->currency);
+		if (str_at(ord, "items/0/price/currency", o->currency, sizeof o->currency) < 0)
+			return order_bad(ord, err, errlen, "items/0/price/currency");
 		time_at(ord, "fulfillments/0/stops/0/time/timestamp", &o->start);
 		time_at(ord, "fulfillments/0/stops/1/time/timestamp", &o->end);
-		str_at(ord, "fulfillments/0/state/descriptor/code", o->progress,
-		    sizeof o->progress);
+		if (str_at(ord, "fulfillments/0/state/descriptor/code", o->progress, sizeof o->progress) < 0)
+			return order_bad(ord, err, errlen, "fulfillments/0/state/descriptor/code");
 		num_at(ord, "quote/price/value", &o->quote);
 		if (!o->currency[0])
-			str_at(ord, "quote/price/currency", o->currency,
-			    sizeof o->currency);
+			if (str_at(ord, "quote/price/currency", o->currency, sizeof o->currency) < 0)
+				return order_bad(ord, err, errlen, "quote/price/currency");
 		tags = at(ord, "fulfillments/0/tags");
 		if (tag_at(tags, "delivery", "delivered_kwh", b, sizeof b) == 1)
 			o->delivered_kwh = atof(b);
 		jv_free(tags);
 		tags = at(ord, "tags");
-		tag_at(tags, "fluxeon", "feeder_id", o->feeder_id,
-		    sizeof o->feeder_id);
-		tag_at(tags, "fluxeon", "event_id", o->event_id,
-		    sizeof o->event_id);
-		tag_at(tags, "fluxeon", "plan_id", o->plan_id,
-		    sizeof o->plan_id);
-		tag_at(tags, "fluxeon", "obp_id", o->obp_id, sizeof o->obp_id);
-		tag_at(tags, "fluxeon", "offer_id", o->offer_id,
-		    sizeof o->offer_id);
-		tag_at(tags, "fluxeon", "der_participation", o->participation,
-		    sizeof o->participation);
-		tag_at(tags, "fluxeon", "reason", o->reason, sizeof o->reason);
+		{
+			static const char *const code[] = { "feeder_id",
+			    "event_id", "plan_id", "obp_id", "offer_id",
+			    "der_participation", "reason" };
+			char *dst[7];
+			size_t sz[7], i;
+
+			dst[0] = o->feeder_id; sz[0] = sizeof o->feeder_id;
+			dst[1] = o->event_id; sz[1] = sizeof o->event_id;
+			dst[2] = o->plan_id; sz[2] = sizeof o->plan_id;
+			dst[3] = o->obp_id; sz[3] = sizeof o->obp_id;
+			dst[4] = o->offer_id; sz[4] = sizeof o->offer_id;
+			dst[5] = o->participation; sz[5] = sizeof o->participation;
+			dst[6] = o->reason; sz[6] = sizeof o->reason;
+			for (i = 0; i < 7; i++)
+				if (tag_at(tags, "fluxeon", code[i], dst[i], sz[i]) <
+				    0) {
+					jv_free(tags);
+					jv_free(ord);
+					return bad(err, errlen, "/message/order/tags: "
+					    "fluxeon %s: not a string, or too long",
+					    code[i]);
+				}
+		}
 		if (tag_at(tags, "fluxeon", "der_signed_at", b, sizeof b) == 1) {
 			const char *why;
 
@@ -1458,7 +1537,7 @@ fx_bmsg_read_order(jv msg, const fx_bctx *c, fx_border *o, char *err,
 		if (rc == 1 && (o->status = status_of(b)) < 0) {
 			jv_free(ord);
 			return bad(err, errlen, "/message/order/status: '%s' is "
-			    "not ACTIVE, COMPLETE or CANCELLED", b);
+			    "not DRAFT, ACTIVE, COMPLETE or CANCELLED", b);
 		}
 		if (rc != 1)
 			o->status = FX_BORDER_DRAFT;

@@ -20,7 +20,7 @@
  * carry them: load capacity in kW, availability window, maximum duration,
  * response time, incentive per kWh, reliability, baseline and delivered
  * energy, plus the DER's identity and public key (R38) and its signed
- * participation (R51).  docs/beckn.md maps every field.
+ * participation (R51).  schemas/beckn/README.md maps every field.
  *
  * Builders return a new jv object (the whole message: context and
  * message); readers borrow the message and fill a C struct, returning 0,

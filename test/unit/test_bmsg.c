@@ -281,11 +281,24 @@ test_profile(int profile)
 		    sizeof msg, err, sizeof err) == 0 && ack == 1 && !code[0],
 		    "%s: ACK", pn);
 		jv_free(m);
-		m = fx_bmsg_ack(profile, 0, "30001", "provider not found",
-		    "Signature keyId=\"bpp.aggregator.test|k1|ed25519\","
-		    "algorithm=\"ed25519\",created=\"1763390000\",expires="
-		    "\"1763390030\",headers=\"(created) (expires) digest\","
-		    "signature=\"c2ln\"");
+		{
+			char *priv, *pub, *cs;
+			fx_bsign_key *k;
+			const char *req = "{\"context\":{}}";
+
+			fx_bsign_keygen(&priv, &pub, err, sizeof err);
+			k = fx_bsign_key_new(priv, err, sizeof err);
+			cs = fx_bsign_countersign(k, "bpp.aggregator.test", "k1",
+			    "{\"status\":\"NACK\"}", 17, req, strlen(req),
+			    c.message_id, 1763390000, 1763390030, err,
+			    sizeof err);
+			m = fx_bmsg_ack(profile, 0, "30001",
+			    "provider not found", cs);
+			free(cs);
+			fx_bsign_key_free(k);
+			fx_bsign_secret_free(priv);
+			free(pub);
+		}
 		dump(profile, "nack", m);
 		ok(fx_bmsg_read_ack(m, profile, &ack, code, sizeof code, msg,
 		    sizeof msg, err, sizeof err) == 0 && ack == 0 &&
@@ -295,6 +308,9 @@ test_profile(int profile)
 		jv_free(m);
 	}
 }
+
+#define U1 "6f1c3a9e-2b7d-4e0f-9a51-0c8d2e4b7a10"
+#define U2 "0b0e3c62-5a0f-4f5e-8f9e-3f0a1d2c4b5e"
 
 static void
 test_refusals(void)
@@ -306,24 +322,32 @@ test_refusals(void)
 		"{\"context\":{\"action\":\"buy\",\"version\":\"2.0.0\"}}",
 		"{\"context\":{\"action\":\"discover\",\"version\":\"1.1.0\"}}",
 		"{\"context\":{\"action\":\"discover\",\"version\":\"2.0.0\","
-		    "\"bapId\":\"a\",\"bapUri\":\"u\",\"transactionId\":\"t\","
-		    "\"messageId\":\"m\",\"timestamp\":\"yesterday\"}}",
+		    "\"bapId\":\"a\",\"bapUri\":\"http://b\",\"transactionId\":\"" U1 "\","
+		    "\"messageId\":\"" U2 "\",\"timestamp\":\"yesterday\"}}",
 		"{\"context\":{\"action\":\"on_discover\",\"version\":\"2.0.0\","
-		    "\"bapId\":\"a\",\"bapUri\":\"u\",\"transactionId\":\"t\","
-		    "\"messageId\":\"m\",\"timestamp\":\"2025-01-01T00:00:00Z\"}}",
+		    "\"bapId\":\"a\",\"bapUri\":\"http://b\",\"transactionId\":\"" U1 "\","
+		    "\"messageId\":\"" U2 "\",\"timestamp\":\"2025-01-01T00:00:00Z\"}}",
 		"{\"context\":{\"action\":\"discover\",\"version\":\"2.0.0\","
-		    "\"bapId\":7,\"bapUri\":\"u\",\"transactionId\":\"t\","
-		    "\"messageId\":\"m\",\"timestamp\":\"2025-01-01T00:00:00Z\"}}",
+		    "\"bapId\":7,\"bapUri\":\"http://b\",\"transactionId\":\"" U1 "\","
+		    "\"messageId\":\"" U2 "\",\"timestamp\":\"2025-01-01T00:00:00Z\"}}",
 		"{\"context\":{\"action\":\"discover\",\"version\":\"2.0.0\","
-		    "\"bapId\":\"a\",\"bapUri\":\"u\",\"transactionId\":\"t\","
-		    "\"messageId\":\"m\",\"timestamp\":\"2025-01-01T00:00:00Z\","
+		    "\"bapId\":\"a\",\"bapUri\":\"http://b\",\"transactionId\":\"" U1 "\","
+		    "\"messageId\":\"" U2 "\",\"timestamp\":\"2025-01-01T00:00:00Z\","
 		    "\"ttl\":\"30 seconds\"}}",
+		"{\"context\":{\"action\":\"discover\",\"version\":\"2.0.0\","
+		    "\"bapId\":\"a\",\"bapUri\":\"http://b\",\"transactionId\":\"t-1\","
+		    "\"messageId\":\"" U2 "\",\"timestamp\":\"2025-01-01T00:00:00Z\"}}",
+		"{\"context\":{\"action\":\"discover\",\"version\":\"2.0.0\","
+		    "\"bapId\":\"a\",\"bapUri\":\"ftp://b\",\"transactionId\":\"" U1 "\","
+		    "\"messageId\":\"" U2 "\",\"timestamp\":\"2025-01-01T00:00:00Z\"}}",
 	};
 	static const char *const why[] = { "not a JSON object",
 	    "/context: missing", "/context/action: missing",
 	    "'buy' is not a v2.0.0 action", "/context/version: '1.1.0'",
 	    "/context/timestamp", "/context/bppId: missing in a callback",
-	    "/context/bapId: not a string", "/context/ttl" };
+	    "/context/bapId: not a string", "/context/ttl",
+	    "/context/transactionId: not a uuid 't-1'",
+	    "/context/bapUri: not an http(s) URL" };
 	char err[256];
 	size_t i;
 
@@ -357,6 +381,59 @@ test_refusals(void)
 		    "names (%s)", err);
 		jv_free(m);
 	}
+}
+
+/* readers refuse what the spec does not allow */
+static void
+test_reader_refusals(void)
+{
+	fx_bctx c;
+	fx_border o = order(), r;
+	char err[256], longid[300];
+	jv m;
+
+	ctx(&c, FX_BECKN_V1, FX_BA_SELECT);
+	m = fx_bmsg_order(&c, &o);
+	m = jv_setpath(m, jv_parse("[\"message\",\"order\",\"items\",0,"
+	    "\"quantity\",\"selected\",\"measure\",\"value\"]"),
+	    jv_string("0x10"));
+	ok(fx_bmsg_read_order(m, &c, &r, err, sizeof err) == -1 &&
+	    strstr(err, "quantity: not a number") != NULL,
+	    "v1.1: a hex kW is not a DecimalValue (%s)", err);
+	jv_free(m);
+	ctx(&c, FX_BECKN_V2, FX_BA_CONFIRM);
+	memset(longid, 'x', sizeof longid - 1);
+	longid[sizeof longid - 1] = '\0';
+	m = fx_bmsg_order(&c, &o);
+	m = jv_setpath(m, jv_parse("[\"message\",\"contract\","
+	    "\"commitments\",0,\"commitmentAttributes\",\"eventDetails\","
+	    "\"obpId\"]"), jv_string(longid));
+	ok(fx_bmsg_read_order(m, &c, &r, err, sizeof err) == -1 &&
+	    strstr(err, "obpId") != NULL, "v2: a 299-byte OBP id is refused, "
+	    "not cut (%s)", err);
+	jv_free(m);
+	/* a cancel's reason travels in v2 too */
+	ctx(&c, FX_BECKN_V2, FX_BA_ON_CANCEL);
+	strcpy(o.order_id, "0b0e3c62-5a0f-4f5e-8f9e-3f0a1d2c4b5e");
+	o.status = FX_BORDER_CANCELLED;
+	strcpy(o.reason, "declined by the aggregator");
+	m = fx_bmsg_order(&c, &o);
+	ok(fx_bmsg_read_order(m, &c, &r, err, sizeof err) == 0 &&
+	    strcmp(r.reason, o.reason) == 0, "v2: the reason reads back");
+	jv_free(m);
+	/* v1.1 writes no DRAFT status */
+	ctx(&c, FX_BECKN_V1, FX_BA_ON_CONFIRM);
+	o = order();
+	m = fx_bmsg_order(&c, &o);
+	{
+		jv st = jv_getpath(jv_copy(m), jv_parse("[\"message\","
+		    "\"order\",\"status\"]"));
+
+		ok(jv_get_kind(st) == JV_KIND_NULL, "v1.1: a draft order has "
+		    "no status");
+		jv_free(st);
+	}
+	jv_free(m);
 }
 
 static void
@@ -396,6 +473,7 @@ main(void)
 	test_profile(FX_BECKN_V2);
 	test_profile(FX_BECKN_V1);
 	test_refusals();
+	test_reader_refusals();
 	test_durations();
 	fx_bmsg_uuid(u);
 	fx_bmsg_uuid(v);
