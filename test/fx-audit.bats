@@ -1057,10 +1057,10 @@ wait_lines() {
 		[ "$stderr" = "fx-audit: verify: FAILED: $want" ] || { echo "$sql: $stderr"; return 1; }
 	done <<-'EOF'
 	DELETE FROM der_ids WHERE seq = 4 AND der_id = 'D2'#entry 4: der_ids lack D2, which its body names
-	INSERT INTO der_ids VALUES (5, 'D7')#entry 5: der_ids differ from its body (D7)
-	INSERT INTO der_ids VALUES (4, 'D2')#entry 4: der_ids differ from its body (D2)
+	INSERT INTO der_ids VALUES (5, 'D7')#der_ids: a row for entry 5, which does not name it (or not in its place)
+	INSERT INTO der_ids VALUES (4, 'D2')#der_ids: a row for entry 4, which does not name it (or not in its place)
 	UPDATE der_ids SET der_id = 'D9' WHERE seq = 3 AND der_id = 'D3'#entry 3: der_ids differ from its body (D3)
-	INSERT INTO der_ids VALUES (99, 'D7')#der_ids: a row for entry 99, which does not name it
+	INSERT INTO der_ids VALUES (99, 'D7')#der_ids: a row for entry 99, which does not name it (or not in its place)
 	EOF
 }
 

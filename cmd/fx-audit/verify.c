@@ -137,40 +137,56 @@ cmp_str(const void *a, const void *b)
 }
 
 /*
- * The der_ids rows of entry seq, read in order from ds (positioned on
- * its next row; *more says whether it has one), against what the body
- * names.
+ * The der_ids rows of entry seq, read from ds in rowid order (positioned
+ * on its next row; *more says whether it has one), against what the body
+ * names, as sets.  Rows are written entry by entry, so an honest store's
+ * rowid order is its entry order and no sort of the whole table is
+ * needed; a row added, moved or changed behind the store's back breaks
+ * that order or the set and is reported.
  */
 static int
 check_ders(sqlite3_stmt *ds, int *more, uint64_t seq, struct fields *f)
 {
-	int i = 0;
+	char **rows = NULL;
+	int n = 0, cap = 0, i, rc = 0;
 
 	if (f->nders > 1)
 		qsort(f->ders, (size_t)f->nders, sizeof *f->ders, cmp_str);
-	while (*more && (uint64_t)sqlite3_column_int64(ds, 0) < seq) {
-		fail("der_ids: a row for entry %lld, which does not name it",
+	if (*more && (uint64_t)sqlite3_column_int64(ds, 0) < seq) {
+		fail("der_ids: a row for entry %lld, which does not name it "
+		    "(or not in its place)",
 		    (long long)sqlite3_column_int64(ds, 0));
 		return -1;
 	}
 	while (*more && (uint64_t)sqlite3_column_int64(ds, 0) == seq) {
-		const char *d = (const char *)sqlite3_column_text(ds, 1);
-
-		if (i >= f->nders || strcmp(d, f->ders[i]) != 0) {
-			fail("entry %llu: der_ids differ from its body (%s)",
-			    (unsigned long long)seq, i < f->nders ?
-			    f->ders[i] : d);
-			return -1;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 8;
+			rows = fx_xrealloc(rows, (unsigned long)cap *
+			    sizeof *rows);
 		}
-		i++;
+		rows[n++] = fx_xstrdup((const char *)sqlite3_column_text(ds,
+		    1));
 		*more = sqlite3_step(ds) == SQLITE_ROW;
 	}
-	if (i < f->nders) {
-		fail("entry %llu: der_ids lack %s, which its body names",
-		    (unsigned long long)seq, f->ders[i]);
-		return -1;
+	if (n > 1)
+		qsort(rows, (size_t)n, sizeof *rows, cmp_str);
+	for (i = 0; i < n && i < f->nders; i++)
+		if (strcmp(rows[i], f->ders[i]) != 0)
+			break;
+	if (i < n || i < f->nders) {
+		if (i >= n)
+			fail("entry %llu: der_ids lack %s, which its body names",
+			    (unsigned long long)seq, f->ders[i]);
+		else
+			fail("entry %llu: der_ids differ from its body (%s)",
+			    (unsigned long long)seq, i < f->nders ? f->ders[i] :
+			    rows[i]);
+		rc = -1;
 	}
-	return 0;
+	for (i = 0; i < n; i++)
+		free(rows[i]);
+	free(rows);
+	return rc;
 }
 
 static int
@@ -347,8 +363,7 @@ cmd_verify(int argc, char **argv)
 	cs = prep(db, path, "SELECT size, root, note FROM checkpoints ORDER BY "
 	    "size");
 	have_cp = sqlite3_step(cs) == SQLITE_ROW;
-	ds = prep(db, path, "SELECT seq, der_id FROM der_ids ORDER BY seq, "
-	    "der_id");
+	ds = prep(db, path, "SELECT seq, der_id FROM der_ids ORDER BY rowid");
 	dmore = sqlite3_step(ds) == SQLITE_ROW;
 	/* a store from before the nodes table has none until it is next
 	 * appended to */
@@ -492,7 +507,8 @@ cmd_verify(int argc, char **argv)
 		    (long long)sqlite3_column_int64(cs, 0),
 		    (unsigned long long)seq);
 	if (!failed && dmore)
-		fail("der_ids: a row for entry %lld, which does not name it",
+		fail("der_ids: a row for entry %lld, which does not name it "
+		    "(or not in its place)",
 		    (long long)sqlite3_column_int64(ds, 0));
 	ms = meta_text(db, path, "size");
 	meta_size = ms != NULL ? strtoull(ms, NULL, 10) : 0;
