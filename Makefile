@@ -100,6 +100,12 @@ install: all
 	install -m 755 $(PROGS:%=$(BIN)/%) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	install -d $(DESTDIR)$(PREFIX)/share/fluxeon/schemas/beckn/v2 \
+	    $(DESTDIR)$(PREFIX)/share/fluxeon/schemas/beckn/v1.1
+	install -m 644 schemas/beckn/v2/*.json \
+	    $(DESTDIR)$(PREFIX)/share/fluxeon/schemas/beckn/v2/
+	install -m 644 schemas/beckn/v1.1/*.json \
+	    $(DESTDIR)$(PREFIX)/share/fluxeon/schemas/beckn/v1.1/
 
 clean:
 	rm -rf build bin
