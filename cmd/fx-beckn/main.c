@@ -3,14 +3,17 @@
  *
  *   fx-beckn keygen --id SUBSCRIBER --key-id ID --url URL -o PREFIX
  *   fx-beckn send --key FILE --id BAP_ID --to URL [options] [file]
+ *   fx-beckn lookup --registry-url URL [--id ID] [--type T] [--domain D]
  *
  * keygen makes an Ed25519 key pair for Beckn signing (BECKN-006) and the
  * registry entry that publishes its public half.  send signs one Beckn
  * message and POSTs it to a BPP (or gateway), prints the answer, and with
  * --listen waits for the signed callback on its own server, checking its
  * signature against the registry: a tool to probe an aggregator by hand
- * and the driver of the tests.  The order lifecycle itself (plan records
- * in, orders out) is not built yet.
+ * and the driver of the tests.  lookup asks a Beckn registry's /lookup
+ * for subscribers and prints those whose entries are valid, as a registry
+ * file.  The order lifecycle itself (plan records in, orders out) is not
+ * built yet.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,7 +43,9 @@ usage(int st)
 "       fx-beckn send --id bap_id --key file --to url [--expires dur]\n"
 "              [--fresh] [--key-id id] [--listen host:port] [--no-sign]\n"
 "              [--no-validate] [--registry file] [--schemas dir]\n"
-"              [--transaction id] [--wait dur] [file]\n");
+"              [--transaction id] [--wait dur] [file]\n"
+"       fx-beckn lookup --registry-url url [--domain domain] [--id id]\n"
+"              [--timeout dur] [--type BAP|BPP|BG]\n");
 	exit(st);
 }
 
@@ -509,6 +514,132 @@ cmd_send(int argc, char **argv)
 	return snd.status;
 }
 
+/* ---- lookup ---- */
+
+static struct {
+	int status;
+	const char *url;
+} lk;
+
+static void
+on_lookup(const fx_http_res *res, void *ctx)
+{
+	fx_loop *l = ctx;
+	fx_registry *r;
+	char err[512];
+	jv v, out;
+	int i, bad = 0;
+
+	fx_loop_stop(l);
+	if (res->status != 200) {
+		fx_error("lookup: %s: %s", lk.url, res->status == 0 ?
+		    res->error : "not 200 OK");
+		if (res->status != 0)
+			fx_error("lookup: HTTP %ld: %.*s", res->status,
+			    (int)(res->len > 200 ? 200 : res->len), res->body);
+		lk.status = FX_EXIT_FAIL;
+		return;
+	}
+	v = fx_json_parse(res->body, res->len, err, sizeof err);
+	if (jv_get_kind(v) != JV_KIND_ARRAY) {
+		fx_error("lookup: %s: the answer is not an array of "
+		    "subscriptions%s%s", lk.url, jv_is_valid(v) ? "" : ": ",
+		    jv_is_valid(v) ? "" : err);
+		jv_free(v);
+		lk.status = FX_EXIT_FAIL;
+		return;
+	}
+	r = fx_registry_new();
+	jv_array_foreach(v, k, e) {
+		if (fx_registry_add(r, e, err, sizeof err) != 0) {
+			const char *id = fx_json_str(e, "subscriber_id");
+
+			fx_warn("lookup: [%d]%s%s%s skipped: %s", k,
+			    id ? " (subscriber_id " : "", id ? id : "",
+			    id ? ")" : "", err);
+			bad++;
+		}
+		jv_free(e);
+	}
+	jv_free(v);
+	out = jv_array();
+	for (i = 0; i < fx_registry_count(r); i++)
+		out = jv_array_append(out, fx_registry_entry_json(
+		    fx_registry_at(r, i)));
+	{
+		jv s = jv_dump_string(out, JV_PRINT_PRETTY | JV_PRINT_SPACE1);
+
+		printf("%s\n", jv_string_value(s));
+		jv_free(s);
+	}
+	fx_registry_free(r);
+	lk.status = bad ? FX_EXIT_FAIL : 0;
+}
+
+static int
+cmd_lookup(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "domain", required_argument, NULL, 'd' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "registry-url", required_argument, NULL, 'u' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "type", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *id = NULL, *type = NULL, *domain = NULL, *base = NULL;
+	const char *headers[] = { "Content-Type: application/json", NULL };
+	int64_t timeout_ms = 10000;
+	char err[256], url[1100];
+	fx_loop *l;
+	jv q, s;
+	int ch;
+	size_t bl;
+
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'd': domain = optarg; break;
+		case 'i': id = optarg; break;
+		case 'T': timeout_ms = fx_opt_duration("--timeout", optarg);
+			break;
+		case 't': type = optarg; break;
+		case 'u': base = optarg; break;
+		case 'h': usage(0); break;
+		default: usage(FX_EXIT_USAGE);
+		}
+	if (base == NULL || optind != argc) {
+		fx_error("lookup: --registry-url is required");
+		usage(FX_EXIT_USAGE);
+	}
+	if (type != NULL && strcmp(type, "BAP") != 0 &&
+	    strcmp(type, "BPP") != 0 && strcmp(type, "BG") != 0)
+		fx_die(FX_EXIT_USAGE, "--type: want BAP, BPP or BG, not '%s'",
+		    fx_quote(type, strlen(type)));
+	bl = strlen(base);
+	snprintf(url, sizeof url, "%s%slookup", base, bl > 0 &&
+	    base[bl - 1] == '/' ? "" : "/");
+	lk.url = url;
+	q = jv_object();
+	if (id != NULL)
+		q = jv_object_set(q, jv_string("subscriber_id"), jv_string(id));
+	if (type != NULL)
+		q = jv_object_set(q, jv_string("type"), jv_string(type));
+	if (domain != NULL)
+		q = jv_object_set(q, jv_string("domain"), jv_string(domain));
+	s = jv_dump_string(q, 0);
+	if ((l = fx_loop_new(err, sizeof err)) == NULL)
+		fx_die(FX_EXIT_FAIL, "%s", err);
+	fx_http_post(l, url, headers, jv_string_value(s),
+	    strlen(jv_string_value(s)), (long)timeout_ms, on_lookup, l);
+	jv_free(s);
+	lk.status = FX_EXIT_FAIL;
+	fx_loop_run(l);
+	fx_loop_free(l);
+	if (fflush(stdout) != 0)
+		return FX_EXIT_FAIL;
+	return lk.status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -527,6 +658,8 @@ main(int argc, char **argv)
 		return cmd_keygen(argc, argv);
 	if (strcmp(cmd, "send") == 0)
 		return cmd_send(argc, argv);
+	if (strcmp(cmd, "lookup") == 0)
+		return cmd_lookup(argc, argv);
 	fx_error("unknown command '%s'", fx_quote(cmd, strlen(cmd)));
 	usage(FX_EXIT_USAGE);
 	return FX_EXIT_USAGE;
