@@ -380,6 +380,18 @@ v2_resource(const fx_boffer *d)
 	a = set(a, "reliability", jv_number(d->reliability));
 	if (d->der_pubkey[0])
 		a = sets(a, "derPublicKey", d->der_pubkey);
+	if (d->feeders[0]) {
+		jv fl = jv_array();
+		const char *p = d->feeders;
+
+		while (*p) {
+			size_t n = strcspn(p, ",");
+
+			fl = jv_array_append(fl, jv_string_sized(p, (int)n));
+			p += n + (p[n] == ',');
+		}
+		a = set(a, "feeders", fl);
+	}
 	return set(r, "resourceAttributes", a);
 }
 
@@ -442,6 +454,8 @@ v1_item(const fx_boffer *d)
 		list = tag(list, "der_public_key", jv_string(d->der_pubkey));
 	if (d->offer_id[0])
 		list = tag(list, "offer_id", jv_string(d->offer_id));
+	if (d->feeders[0])
+		list = tag(list, "feeders", jv_string(d->feeders));
 	return set(it, "tags", taggroup("der", list));
 }
 
@@ -1156,6 +1170,29 @@ read_v2_resource(jv res, jv offers, fx_boffer *d, char *where,
 		    "not in (0, 1]", where);
 	str_at(res, "resourceAttributes/derPublicKey", d->der_pubkey,
 	    sizeof d->der_pubkey);
+	{
+		jv fl = at(res, "resourceAttributes/feeders");
+		size_t used = 0;
+
+		if (jv_get_kind(fl) == JV_KIND_ARRAY)
+			jv_array_foreach(fl, i, f) {
+				if (jv_get_kind(f) == JV_KIND_STRING) {
+					const char *t = jv_string_value(f);
+					size_t n = strlen(t);
+
+					if (used + n + 2 <= sizeof d->feeders &&
+					    strchr(t, ',') == NULL) {
+						if (used)
+							d->feeders[used++] = ',';
+						memcpy(d->feeders + used, t, n + 1);
+						used += n;
+					}
+				}
+				(void)i;
+				jv_free(f);
+			}
+		jv_free(fl);
+	}
 	/* its offer: the first naming it */
 	d->price_per_kwh = NAN;
 	if (jv_get_kind(offers) == JV_KIND_ARRAY)
@@ -1244,6 +1281,7 @@ read_v1_item(jv it, const char *provider, fx_boffer *d, char *where,
 	tag_at(tags, "der", "der_public_key", d->der_pubkey,
 	    sizeof d->der_pubkey);
 	tag_at(tags, "der", "offer_id", d->offer_id, sizeof d->offer_id);
+	tag_at(tags, "der", "feeders", d->feeders, sizeof d->feeders);
 	jv_free(tags);
 	return 0;
 }

@@ -122,6 +122,8 @@ typedef struct fx_boffer {
 	int max_per_day;		/* 0: no limit */
 	double reliability;		/* 0..1 */
 	char der_pubkey[64];		/* base64 Ed25519, "" if none */
+	char feeders[256];		/* feeders it relieves, comma-separated;
+					 * "" if not said */
 } fx_boffer;
 
 /* The state of an order (a v2 contract). */

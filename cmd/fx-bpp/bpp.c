@@ -303,6 +303,22 @@ offer_of(bpp *b, const fx_der *d, fx_boffer *o, fx_time now)
 	o->reliability = d->reliability;
 	snprintf(o->der_pubkey, sizeof o->der_pubkey, "%s",
 	    der_key_of(b, d->der_id)->pub);
+	{
+		size_t used = 0;
+		int i;
+
+		for (i = 0; i < d->nfeeders; i++) {
+			size_t n = strlen(d->feeders[i]);
+
+			if (used + n + 2 > sizeof o->feeders ||
+			    strchr(d->feeders[i], ',') != NULL)
+				continue;
+			if (used)
+				o->feeders[used++] = ',';
+			memcpy(o->feeders + used, d->feeders[i], n + 1);
+			used += n;
+		}
+	}
 }
 
 /* Why the order's terms cannot be met by d, or NULL. */

@@ -78,6 +78,7 @@ offer(int i)
 	d.reliability = 0.95;
 	snprintf(d.der_pubkey, sizeof d.der_pubkey,
 	    "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+	snprintf(d.feeders, sizeof d.feeders, i % 2 ? "F0001,F0002" : "F0001");
 	return d;
 }
 
@@ -117,7 +118,8 @@ same_offer(const fx_boffer *a, const fx_boffer *b)
 	    a->max_duration_ms == b->max_duration_ms &&
 	    a->max_per_day == b->max_per_day &&
 	    fabs(a->reliability - b->reliability) < 1e-9 &&
-	    strcmp(a->der_pubkey, b->der_pubkey) == 0;
+	    strcmp(a->der_pubkey, b->der_pubkey) == 0 &&
+	    strcmp(a->feeders, b->feeders) == 0;
 }
 
 static int
