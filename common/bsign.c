@@ -776,6 +776,33 @@ fx_bsign_verify_counter(const fx_bsign_auth *a, const char *pub,
 	return verify_string(a, pub, str, n, now, skew, err, errlen);
 }
 
+int
+fx_bsign_verify_raw(const char *pub, const void *msg, size_t len,
+    const uint8_t sig[64])
+{
+	uint8_t raw[32];
+	size_t rawlen;
+	EVP_PKEY *pkey;
+	EVP_MD_CTX *c;
+	int ok;
+
+	if (pub == NULL || fx_b64_decode(pub, strlen(pub), raw, sizeof raw,
+	    &rawlen) != 0 || rawlen != 32)
+		return FX_BSIGN_BAD_PUBKEY;
+	if ((pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw,
+	    32)) == NULL) {
+		ERR_clear_error();
+		return FX_BSIGN_BAD_PUBKEY;
+	}
+	c = EVP_MD_CTX_new();
+	ok = c != NULL && EVP_DigestVerifyInit(c, NULL, NULL, NULL,
+	    pkey) == 1 && EVP_DigestVerify(c, sig, SIG_LEN, msg, len) == 1;
+	EVP_MD_CTX_free(c);
+	EVP_PKEY_free(pkey);
+	ERR_clear_error();
+	return ok ? FX_BSIGN_OK : FX_BSIGN_BAD_SIGNATURE;
+}
+
 char *
 fx_bsign_challenge(const char *realm, char *err, size_t errlen)
 {

@@ -258,4 +258,12 @@ int fx_bsign_verify_counter(const fx_bsign_auth *a, const char *pub,
  */
 char *fx_bsign_challenge(const char *realm, char *err, size_t errlen);
 
+/*
+ * A bare Ed25519 verification: sig over msg[0..len) with the public key
+ * pub (base64 of 32 bytes), as a DER's signed participation is checked.
+ * FX_BSIGN_OK, FX_BSIGN_BAD_PUBKEY or FX_BSIGN_BAD_SIGNATURE.
+ */
+int fx_bsign_verify_raw(const char *pub, const void *msg, size_t len,
+    const uint8_t sig[64]);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * fx-beckn - FLUXEON's Beckn side (the BAP).
  *
+ *   fx-beckn --id BAP_ID --key FILE --registry FILE [options] [file ...]
  *   fx-beckn keygen --id SUBSCRIBER --key-id ID --url URL -o PREFIX
  *   fx-beckn send --key FILE --id BAP_ID --to URL [options] [file]
  *   fx-beckn lookup --registry-url URL [--id ID] [--type T] [--domain D]
@@ -12,8 +13,9 @@
  * signature against the registry: a tool to probe an aggregator by hand
  * and the driver of the tests.  lookup asks a Beckn registry's /lookup
  * for subscribers and prints those whose entries are valid, as a registry
- * file.  The order lifecycle itself (plan records in, orders out) is not
- * built yet.
+ * file.  With no command it is the buyer: a filter that passes the
+ * record stream through and orders each plan to dispatch over Beckn
+ * (bap.c), writing catalog, order, beckn and alert records.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bap.h"
 #include "bmsg.h"
 #include "bschema.h"
 #include "bsign.h"
@@ -38,7 +41,12 @@ static void
 usage(int st)
 {
 	fprintf(st ? stderr : stdout,
-"usage: fx-beckn keygen --id subscriber_id --key-id id --url url\n"
+"usage: fx-beckn --id bap_id --key file --registry file [-q]\n"
+"              [--discovery-timeout dur] [--drain dur] [--key-id id]\n"
+"              [--listen host:port] [--max-attempts n] [--payloads]\n"
+"              [--price-tolerance x] [--public-url url] [--schemas dir]\n"
+"              [--step-timeout dur] [file ...]\n"
+"       fx-beckn keygen --id subscriber_id --key-id id --url url\n"
 "              [--profile v2|v1.1] [--type BAP|BPP|BG] -o prefix\n"
 "       fx-beckn send --id bap_id --key file --to url [--expires dur]\n"
 "              [--fresh] [--key-id id] [--listen host:port] [--no-sign]\n"
@@ -640,6 +648,252 @@ cmd_lookup(int argc, char **argv)
 	return lk.status;
 }
 
+/* ---- the buyer ---- */
+
+static struct {
+	bap *b;
+	fx_reader *r;
+	fx_writer *w;
+	fx_loop *loop;
+	int eof, files, nfiles, quiet;
+	char **paths;
+	unsigned long long in, plans;
+	int64_t drain_ms;
+} run;
+
+static void
+on_callback_req(fx_http_req *req, void *ctx)
+{
+	(void)ctx;
+	if (strcmp(req->method, "POST") != 0) {
+		static const char body[] = "{\"error\":{\"code\":\"405\","
+		    "\"message\":\"POST a Beckn callback\"}}";
+
+		fx_http_respond(req, 405, "application/json", body,
+		    sizeof body - 1, NULL);
+		return;
+	}
+	bap_callback(run.b, req);
+}
+
+static void open_next(void);
+
+static void
+on_drained(fx_loop *l, void *ctx)
+{
+	(void)ctx;
+	if (bap_busy(run.b) > 0)
+		fx_warn("%d activations still in flight at the end of --drain: "
+		    "their orders are not known", bap_busy(run.b));
+	fx_loop_stop(l);
+}
+
+static void
+check_done(fx_loop *l, void *ctx)
+{
+	(void)ctx;
+	if (run.eof && bap_busy(run.b) == 0)
+		fx_loop_stop(l);
+	else
+		fx_loop_timer(l, 20, check_done, NULL);
+}
+
+static void
+on_input(fx_loop *l, int fd, void *ctx)
+{
+	fx_line ln;
+	int rc;
+
+	(void)fd;
+	(void)ctx;
+	do {
+		rc = fx_reader_next(run.r, &ln);
+		if (rc == FX_LINE_EOF) {
+			fx_loop_unwatch(l, fx_reader_fd(run.r));
+			fx_reader_close(run.r);
+			run.r = NULL;
+			open_next();
+			return;
+		}
+		if (rc == FX_LINE_TOOLONG) {
+			fx_error_at(fx_reader_name(run.r), ln.lineno,
+			    "line too long");
+			continue;
+		}
+		if (ln.len == 0)
+			continue;
+		run.in++;
+		fx_writer_pass(run.w, &ln);
+		if (memmem(ln.text, ln.len, "\"plan\"", 6) != NULL &&
+		    bap_plan(run.b, ln.text, ln.len))
+			run.plans++;
+	} while (fx_reader_ready(run.r));
+	fx_writer_flush(run.w);
+}
+
+static void
+open_next(void)
+{
+	if (run.files >= (run.nfiles ? run.nfiles : 1)) {
+		run.eof = 1;
+		fx_writer_flush(run.w);
+		fx_loop_timer(run.loop, (long)run.drain_ms, on_drained, NULL);
+		check_done(run.loop, NULL);
+		return;
+	}
+	run.r = fx_reader_open(run.nfiles ? run.paths[run.files] : "-", 0);
+	run.files++;
+	if (run.r == NULL)
+		exit(FX_EXIT_FAIL);
+	if (fx_loop_watch(run.loop, fx_reader_fd(run.r), on_input, NULL) != 0)
+		fx_die(FX_EXIT_FAIL, "cannot watch %s", fx_reader_name(run.r));
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "discovery-timeout", required_argument, NULL, 'D' },
+		{ "drain", required_argument, NULL, 'd' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "key-id", required_argument, NULL, 'K' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "max-attempts", required_argument, NULL, 'm' },
+		{ "payloads", no_argument, NULL, 'y' },
+		{ "price-tolerance", required_argument, NULL, 'p' },
+		{ "public-url", required_argument, NULL, 'u' },
+		{ "registry", required_argument, NULL, 'r' },
+		{ "schemas", required_argument, NULL, 'S' },
+		{ "step-timeout", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static bap_config cfg;
+	static fx_bschemas schemas;
+	const char *keyfile = NULL, *regfile = NULL, *sdir = NULL;
+	const char *listen_at = "127.0.0.1:0", *public_url = NULL;
+	char err[512], host[256], dirbuf[4096], *keytext, *end;
+	fx_http_server *srv;
+	const bap_stats *st;
+	long lv;
+	int ch, port;
+
+	cfg.key_id = "k1";
+	run.drain_ms = 60000;
+	cfg.discovery_ms = 2000;
+	cfg.step_ms = 5000;
+	cfg.max_attempts = 3;
+	cfg.price_tolerance = 0.05;
+	while ((ch = getopt_long(argc, argv, "hq", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'D': cfg.discovery_ms = fx_opt_duration(
+			    "--discovery-timeout", optarg); break;
+		case 'd': run.drain_ms = fx_opt_duration("--drain", optarg);
+			break;
+		case 'i': cfg.id = optarg; break;
+		case 'k': keyfile = optarg; break;
+		case 'K': cfg.key_id = optarg; break;
+		case 'l': listen_at = optarg; break;
+		case 'm':
+			lv = strtol(optarg, &end, 10);
+			if (*end != '\0' || lv < 1 || lv > 16)
+				fx_die(FX_EXIT_USAGE, "--max-attempts: want 1 to "
+				    "16, not '%s'", fx_quote(optarg,
+				    strlen(optarg)));
+			cfg.max_attempts = (int)lv;
+			break;
+		case 'p':
+			cfg.price_tolerance = strtod(optarg, &end);
+			if (*end != '\0' || !(cfg.price_tolerance >= 0 &&
+			    cfg.price_tolerance <= 10))
+				fx_die(FX_EXIT_USAGE, "--price-tolerance: want a "
+				    "share from 0 to 10, not '%s'",
+				    fx_quote(optarg, strlen(optarg)));
+			break;
+		case 'q': run.quiet = 1; break;
+		case 'r': regfile = optarg; break;
+		case 's': cfg.step_ms = fx_opt_duration("--step-timeout",
+			    optarg); break;
+		case 'S': sdir = optarg; break;
+		case 'u': public_url = optarg; break;
+		case 'y': cfg.payloads = 1; break;
+		case 'h': usage(0); break;
+		default: usage(FX_EXIT_USAGE);
+		}
+	if (cfg.id == NULL || keyfile == NULL || regfile == NULL) {
+		fx_error("--id, --key and --registry are required");
+		usage(FX_EXIT_USAGE);
+	}
+	if ((keytext = fx_note_secret_read(keyfile, "signing key", err,
+	    sizeof err)) == NULL)
+		fx_die(FX_EXIT_USAGE, "%s", err);
+	if ((cfg.key = fx_bsign_key_new(keytext, err, sizeof err)) == NULL)
+		fx_die(FX_EXIT_USAGE, "%s: %s", keyfile, err);
+	fx_note_key_free(keytext);
+	cfg.registry = fx_registry_new();
+	if (fx_registry_load(cfg.registry, regfile, err, sizeof err) != 0)
+		fx_die(FX_EXIT_USAGE, "%s", err);
+	if (sdir == NULL)
+		sdir = fx_bschema_dir(dirbuf, sizeof dirbuf);
+	if (sdir != NULL && fx_bschema_load(&schemas, sdir, err,
+	    sizeof err) < 0)
+		fx_die(FX_EXIT_USAGE, "%s", err);
+	if (schemas.n == 0 && !run.quiet)
+		fx_warn("no Beckn schemas found (--schemas DIR): messages are "
+		    "not validated");
+	cfg.schemas = &schemas;
+	{
+		const char *colon = strrchr(listen_at, ':');
+
+		if (colon == NULL || (size_t)(colon - listen_at) >= sizeof host)
+			fx_die(FX_EXIT_USAGE, "--listen: want HOST:PORT");
+		memcpy(host, listen_at, (size_t)(colon - listen_at));
+		host[colon - listen_at] = '\0';
+		lv = strtol(colon + 1, &end, 10);
+		if (*end != '\0' || lv < 0 || lv > 65535)
+			fx_die(FX_EXIT_USAGE, "--listen: bad port");
+		port = (int)lv;
+	}
+	if ((run.loop = fx_loop_new(err, sizeof err)) == NULL)
+		fx_die(FX_EXIT_FAIL, "%s", err);
+	if ((srv = fx_http_listen(run.loop, host, port, on_callback_req, NULL,
+	    err, sizeof err)) == NULL)
+		fx_die(FX_EXIT_FAIL, "--listen %s: %s", listen_at, err);
+	if (public_url != NULL)
+		snprintf(cfg.uri, sizeof cfg.uri, "%s", public_url);
+	else
+		snprintf(cfg.uri, sizeof cfg.uri, "http://%s:%d", host,
+		    fx_http_server_port(srv));
+	run.w = fx_writer_new(1, 0);
+	run.b = bap_new(&cfg, run.loop, run.w);
+	run.paths = argv + optind;
+	run.nfiles = argc - optind;
+	if (!run.quiet)
+		fprintf(stderr, PROG ": %s (%s) taking callbacks at %s; %d "
+		    "registry entries\n", cfg.id, cfg.key_id, cfg.uri,
+		    fx_registry_count(cfg.registry));
+	open_next();
+	fx_loop_run(run.loop);
+	st = bap_get_stats(run.b);
+	if (!run.quiet)
+		fprintf(stderr, PROG ": %llu records in, %llu plans dispatched "
+		    "(%llu activations): %llu orders confirmed, %llu completed, "
+		    "%llu failed; %llu alerts; %llu callbacks (%llu refused); "
+		    "detection to CONFIRM at most %.0f ms\n", run.in, st->plans,
+		    st->activations, st->ordered, st->completed, st->failed,
+		    st->alerts, st->callbacks, st->rejected_callbacks,
+		    st->sla_ms_max);
+	fx_http_server_close(srv);
+	bap_free(run.b);
+	fx_loop_free(run.loop);
+	fx_registry_free(cfg.registry);
+	fx_bschema_free(&schemas);
+	fx_bsign_key_free(cfg.key);
+	if (run.r != NULL)
+		fx_reader_close(run.r);
+	return fx_writer_close(run.w) != 0 ? FX_EXIT_FAIL : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -649,6 +903,9 @@ main(int argc, char **argv)
 	if (argc < 2)
 		usage(FX_EXIT_USAGE);
 	cmd = argv[1];
+	if (cmd[0] == '-' && strcmp(cmd, "-h") != 0 &&
+	    strcmp(cmd, "--help") != 0)
+		return cmd_run(argc, argv);
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0)
 		usage(0);
 	argv++;

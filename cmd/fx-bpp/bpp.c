@@ -276,8 +276,11 @@ der_of(bpp *b, const char *der_id)
 	return d;
 }
 
+/* The offer of d; an availability the catalog leaves open is offered as
+ * the window asked for (from, to), or the next day when none was. */
 static void
-offer_of(bpp *b, const fx_der *d, fx_boffer *o, fx_time now)
+offer_of(bpp *b, const fx_der *d, fx_boffer *o, fx_time now, fx_time from,
+    fx_time to)
 {
 	memset(o, 0, sizeof *o);
 	snprintf(o->der_id, sizeof o->der_id, "%s", d->der_id);
@@ -292,11 +295,13 @@ offer_of(bpp *b, const fx_der *d, fx_boffer *o, fx_time now)
 	o->price_per_kwh = d->price_per_kwh;
 	snprintf(o->currency, sizeof o->currency, "GBP");
 	o->response_ms = (int64_t)(d->response_time_s * 1000);
-	/* an open availability is offered as the next day */
+	if (from == INT64_MIN || to <= from) {
+		from = now / 60000 * 60000;
+		to = from + 86400000;
+	}
 	o->avail_from = d->available_from != INT64_MIN ? d->available_from :
-	    now / 60000 * 60000;
-	o->avail_until = d->available_to != INT64_MAX ? d->available_to :
-	    o->avail_from + 86400000;
+	    from;
+	o->avail_until = d->available_to != INT64_MAX ? d->available_to : to;
 	o->max_duration_ms = (int64_t)(d->duration_min * 60000);
 	o->max_per_day = d->max_activations_per_day > 0 ?
 	    d->max_activations_per_day : 0;
@@ -456,7 +461,7 @@ act(bpp *b, const fx_bctx *req, jv msg, fx_time now, bpp_answer *a,
 			if (in.start != INT64_MIN && (x->available_to <= in.start
 			    || x->available_from >= in.end))
 				continue;
-			offer_of(b, x, &offs[k++], now);
+			offer_of(b, x, &offs[k++], now, in.start, in.end);
 		}
 		reply_ctx(b, req, cb, &c);
 		callback(b, a, req, cb, fx_bmsg_on_search(&c,
