@@ -316,11 +316,13 @@ alert_rec(bap *b, plan *p, act *a, const char *what)
 	put_str(&r, "plan_id", p->plan_id);
 	put_str(&r, "what", what);
 	if (a != NULL) {
-		char act_text[300];
+		char act_text[300], t0[FX_TIME_MAX_TEXT], t1[FX_TIME_MAX_TEXT];
 
+		fx_time_format(a->o.start, t0);
+		fx_time_format(a->o.end, t1);
 		snprintf(act_text, sizeof act_text, "no order for %.3f kW "
 		    "from %s to %s: the operator must find relief", a->o.kw,
-		    "the activation's start", "its end");
+		    t0, t1);
 		put_str(&r, "action", act_text);
 		put_num(&r, "unmet_kwh", a->o.kw * (double)(a->o.end -
 		    a->o.start) / 3600000);
@@ -688,15 +690,18 @@ act_start(act *a, const char *planned)
 	    a->attempts >= MAX_TRIED) {
 		char what[400];
 
+		const char *why = a->attempts == 0 ? "no DER offered serves the "
+		    "feeder and can run it" : best < 0 ? "no other DER offered "
+		    "serves the feeder and can run it" : "--max-attempts "
+		    "reached";
+
 		a->state = A_DONE;
 		a->b->busy--;
 		a->b->st.failed++;
-		order_rec(a->b, a, "failed", a->attempts == 0 ? "no offer "
-		    "can run this activation" : "every DER tried failed");
+		order_rec(a->b, a, "failed", why);
 		snprintf(what, sizeof what, "%s: no Beckn order for %.3f kW "
-		    "after %d attempt%s (%s)", p->feeder_id, a->o.kw,
-		    a->attempts, a->attempts == 1 ? "" : "s", a->attempts ?
-		    "every DER tried failed" : "no DER offered can run it");
+		    "after %d attempt%s: %s", p->feeder_id, a->o.kw,
+		    a->attempts, a->attempts == 1 ? "" : "s", why);
 		alert_rec(a->b, p, a, what);
 		return;
 	}

@@ -543,6 +543,8 @@ act(bpp *b, const fx_bctx *req, jv msg, fx_time now, bpp_answer *a,
 		if (req->action == FX_BA_INIT)
 			t->stage = ST_INITED;
 		else if (chance(b, b->cfg->decline_rate)) {
+			/* an order that exists, cancelled at once */
+			fx_bmsg_uuid(t->o.order_id);
 			t->stage = ST_DECLINED;
 			t->o.status = FX_BORDER_CANCELLED;
 			snprintf(t->o.reason, sizeof t->o.reason,
