@@ -23,8 +23,10 @@ load helper
 	run --separate-stderr env OUT="$TMP/demo.ndjson" "$ROOT/pipelines/demo.sh"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "demo: wrote $TMP/demo.ndjson" ]
-	[ "${#lines[@]}" -eq 4 ]
+	[ "${#lines[@]}" -eq 6 ]
 	[[ "${lines[1]}" == "  F001: 4320 readings, load "*" kW, "*" spikes, 852 forecasts (last by dmr), "*" state changes ("*" to Critical), "*" plans ("*" dispatched, "*" kWh expected, "*" kWh unmet)" ]]
+	[[ "${lines[4]}" == "  orders: "*" completed, "*" attempts failed; "*" kWh delivered; detection to CONFIRM at most "*" ms" ]]
+	[[ "${lines[5]}" == "  audit: fx-audit: verify: OK: fluxeon.demo/audit: "*" entries (0 pruned), "*" checkpoints, the latest at "*"; root "* ]]
 	[ "$(count_type reading demo.ndjson)" -eq 12960 ]
 	# a forecast every 5 minutes once a feeder has an hour of history
 	[ "$(count_type forecast demo.ndjson)" -eq $((3 * (3 * 288 - 12))) ]
@@ -43,6 +45,18 @@ load helper
 	    length >= 1 and all(.[]; .status == "dispatch" and (.activations | length) >= 1 and
 	    all(.activations[]; .der_id | IN("did:fx:bat-0001", "did:fx:ev-0042", "did:fx:hvac-0107")) and
 	    all(.slots[]; (.expected_kw + .unmet_kw - .required_kw | fabs) < 0.01))' demo.ndjson
+	# every activation of a dispatched plan is bought from the sandbox
+	# aggregator and completed: its order names the plan's DER, the OBP ID
+	# and a DER participation that verified
+	[ "$(jq -s '[.[] | select(.type == "plan" and .status == "dispatch") | .activations[]] | length' demo.ndjson)" = \
+	    "$(jq -s '[.[] | select(.type == "order" and .status == "completed")] | length' demo.ndjson)" ]
+	jq -e -s '[.[] | select(.type == "order" and .status == "completed")] | length >= 1 and
+	    all(.[]; .participation.verified and (.obp_id | startswith("OBP-")) and .delivered_kwh > 0 and
+	    .detection_to_confirm_ms >= 0)' demo.ndjson
+	# and the audit store holds them, keyed by OBP ID
+	o=$(jq -r 'select(.type == "order" and .status == "completed") | .obp_id' demo.ndjson | head -n 1)
+	[ "$(fx-audit query --db "$TMP/demo.audit.db" --obp "$o" | jq -r .status | sort | paste -sd,)" = "active,active,completed" ] ||
+	    [ "$(fx-audit query --db "$TMP/demo.audit.db" --obp "$o" | jq -r .status | sort | paste -sd,)" = "active,completed" ]
 	validate demo.ndjson
 }
 
