@@ -46,6 +46,8 @@ typedef struct act {
 	char tried[MAX_TRIED][FX_BMSG_ID];
 	fx_time initiated, confirm_sent, confirmed;
 	int confirm_sent_set;
+	int last_action;	/* the request last sent */
+	int retries;		/* of that request, after transport errors */
 	int participation_ok;	/* -1 not checked, 0 bad, 1 verified */
 } act;
 
@@ -70,6 +72,8 @@ typedef struct txn_ref {
 	plan *p;		/* discovery */
 	const fx_subscriber *bpp;
 	act *a;			/* an order */
+	int retries;		/* of the discovery */
+	char txn[40];
 } txn_ref;
 
 struct bap {
@@ -410,6 +414,46 @@ struct sent {
 	char txn[40], msgid[40];
 };
 
+static void send_step(act *a, int action);
+static int send_search(bap *b, plan *p, const fx_subscriber *bpp,
+    const char *txn);
+
+static void
+on_search_retry(fx_loop *l, void *ctx)
+{
+	txn_ref *t = ctx;
+
+	(void)l;
+	if (!t->p->ordering && send_search(t->p->b, t->p, t->bpp, t->txn) != 0)
+		t->p->answered++;
+}
+
+/* A discovery not reached or failed by the server: asked again after
+ * 200 ms, then 400 ms, if its deadline allows.  1 if it will be. */
+static int
+retry_search(bap *b, const char *txn)
+{
+	txn_ref *t = fx_feeders_find(b->txns, txn, strlen(txn));
+
+	if (t == NULL || t->retries >= 2)
+		return 0;
+	fx_loop_timer(b->loop, 200L << t->retries, on_search_retry, t);
+	t->retries++;
+	return 1;
+}
+
+static void
+retry_step(fx_loop *l, void *ctx)
+{
+	act *a = ctx;
+	int n = a->retries;
+
+	(void)l;
+	a->timer = 0;
+	send_step(a, a->last_action);
+	a->retries = n;		/* send_step starts a new count */
+}
+
 static void
 on_answer(const fx_http_res *res, void *ctx)
 {
@@ -437,9 +481,26 @@ on_answer(const fx_http_res *res, void *ctx)
 	    s->bpp->subscriber_id, "signed", "ok", res->status, ok ? (ack ?
 	    "ACK" : "NACK") : NULL, why, NULL, 0);
 	if (!(ok && ack)) {
-		if (s->a != NULL && s->a->state == A_ORDERING &&
-		    strcmp(s->a->txn, s->txn) == 0)
-			act_next(s->a, why);
+		act *a = s->a;
+
+		/* not reached, or a server error: the same step again, a
+		 * new message id, after 200 ms then 400 ms */
+		if (a != NULL && a->state != A_DONE &&
+		    strcmp(a->txn, s->txn) == 0 && a->last_action == s->action
+		    && (res->status == 0 || res->status >= 500) &&
+		    a->retries < 2) {
+			if (a->timer)
+				fx_loop_cancel(s->b->loop, a->timer);
+			a->timer = fx_loop_timer(s->b->loop, 200L << a->retries,
+			    retry_step, a);
+			a->retries++;
+		} else if (a != NULL && a->state == A_ORDERING &&
+		    strcmp(a->txn, s->txn) == 0)
+			act_next(a, why);
+		else if (s->a == NULL && s->p != NULL && !s->p->ordering &&
+		    (res->status == 0 || res->status >= 500) &&
+		    retry_search(s->b, s->txn))
+			;	/* asked again */
 		else if (s->a == NULL && s->p != NULL && !s->p->ordering) {
 			s->p->answered++;
 			if (s->p->answered >= s->p->asked) {
@@ -550,8 +611,6 @@ on_step_timeout(fx_loop *l, void *ctx)
 	}
 }
 
-static void send_step(act *a, int action);
-
 static void
 resend_status(fx_loop *l, void *ctx)
 {
@@ -582,6 +641,8 @@ send_step(act *a, int action)
 	jv m;
 
 	ctx_for(b, &c, a->bpp->profile, action, a->txn, a->bpp);
+	a->last_action = action;
+	a->retries = 0;
 	if (action == FX_BA_CONFIRM) {
 		a->confirm_sent = fx_time_now();
 		a->confirm_sent_set = 1;
@@ -789,6 +850,31 @@ tm(jv o, const char *k, fx_time *t)
 	return s != NULL && fx_time_parse_rfc3339(s, strlen(s), t, &why) == 0;
 }
 
+/* Sends plan p's discovery to bpp in transaction txn: 0, or -1 when it
+ * could not be made (an internal error, reported). */
+static int
+send_search(bap *b, plan *p, const fx_subscriber *bpp, const char *txn)
+{
+	fx_bintent in;
+	fx_bctx c;
+	char why[400];
+
+	memset(&in, 0, sizeof in);
+	snprintf(in.feeder_id, sizeof in.feeder_id, "%s", p->feeder_id);
+	in.lat = in.lon = NAN;
+	in.start = p->window_start;
+	in.end = p->window_end;
+	in.kw = p->max_kw;
+	ctx_for(b, &c, bpp->profile, FX_BA_SEARCH, txn, bpp);
+	if (send_msg(b, p, NULL, bpp, bpp->profile, FX_BA_SEARCH,
+	    fx_bmsg_search(&c, &in), txn, c.message_id, why, sizeof why) !=
+	    0) {
+		fx_error("internal error: search not sent: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 int
 bap_plan(bap *b, const char *rec, size_t len)
 {
@@ -875,10 +961,8 @@ bap_plan(bap *b, const char *rec, size_t len)
 	/* discovery: every BPP of the registry */
 	for (i = 0; i < fx_registry_count(b->cfg->registry); i++) {
 		const fx_subscriber *bpp = fx_registry_at(b->cfg->registry, i);
-		fx_bintent in;
-		fx_bctx c;
 		txn_ref *t;
-		char txn[40], why[400];
+		char txn[40];
 		int j, dup = 0;
 
 		if (strcmp(bpp->type, "BPP") != 0)
@@ -894,20 +978,10 @@ bap_plan(bap *b, const char *rec, size_t len)
 		t = fx_feeders_get(b->txns, txn, strlen(txn), NULL);
 		t->p = p;
 		t->bpp = bpp;
-		memset(&in, 0, sizeof in);
-		snprintf(in.feeder_id, sizeof in.feeder_id, "%s", p->feeder_id);
-		in.lat = in.lon = NAN;
-		in.start = p->window_start;
-		in.end = p->window_end;
-		in.kw = p->max_kw;
-		ctx_for(b, &c, bpp->profile, FX_BA_SEARCH, txn, bpp);
+		snprintf(t->txn, sizeof t->txn, "%s", txn);
 		p->asked++;
-		if (send_msg(b, p, NULL, bpp, bpp->profile, FX_BA_SEARCH,
-		    fx_bmsg_search(&c, &in), txn, c.message_id, why,
-		    sizeof why) != 0) {
-			fx_error("internal error: search not sent: %s", why);
+		if (send_search(b, p, bpp, txn) != 0)
 			p->asked--;
-		}
 	}
 	if (p->asked == 0) {
 		p->ordering = 1;
