@@ -6,7 +6,8 @@
 # Alert or Critical feeder needs from the DERs in samples/ders.json, buy
 # it over Beckn from a sandbox aggregator (fx-bpp, started here on
 # 127.0.0.1 and stopped at the end), and append the audit records to a
-# tamper-evident store, then verified).  Keys are made afresh each run.
+# tamper-evident store - the raw Beckn payloads encrypted at rest - then
+# verified).  Keys are made afresh each run.
 # No configuration file of your own is needed; extra arguments go to
 # fx-sim.
 #
@@ -32,6 +33,7 @@ fx-beckn keygen --id bap.fluxeon.demo --key-id k1 --url http://127.0.0.1:1 -o "$
 fx-beckn keygen --id bpp.sandbox.demo --key-id k1 --url http://127.0.0.1:1 --type BPP -o "$KEYS/bpp" > /dev/null
 jq -s . "$KEYS/bap.json" "$KEYS/bpp.json" > "$KEYS/registry.json"
 fx-audit keygen --name fluxeon.demo/audit -o "$KEYS/audit" > /dev/null
+fx-audit keygen --encryption -o "$KEYS/audit.aes"
 fx-bpp -q --catalog samples/ders.json --key "$KEYS/bpp.key" --id bpp.sandbox.demo \
 	--registry "$KEYS/registry.json" --port-file "$KEYS/port" > "$KEYS/bpp.ndjson" &
 BPP=$!
@@ -51,8 +53,9 @@ fx-sim -n 3 --duration 3d --spike 'F001@2025-01-06T18:00:00Z+20m:250' "$@" |
 	fx-features -q |
 	fx-classify -q -c samples/fluxeon.json |
 	fx-plan -q -c samples/fluxeon.json |
-	fx-beckn -q --id bap.fluxeon.demo --key "$KEYS/bap.key" --registry "$KEYS/registry.json" |
-	fx-audit append -q --db "$DB" --key "$KEYS/audit.key" --origin fluxeon.demo/audit --pass > "$OUT"
+	fx-beckn -q --payloads --id bap.fluxeon.demo --key "$KEYS/bap.key" --registry "$KEYS/registry.json" |
+	fx-audit append -q --db "$DB" --key "$KEYS/audit.key" --origin fluxeon.demo/audit \
+	    --enc-key "$KEYS/audit.aes" --pass > "$OUT"
 
 echo "demo: wrote $OUT"
 jq -r -s '

@@ -265,8 +265,10 @@ order_rec(bap *b, act *a, const char *status, const char *reason)
 	put_num(&r, "delivered_kwh", a->o.delivered_kwh);
 	put_num(&r, "price_per_kwh", !isnan(a->o.price_per_kwh) ?
 	    a->o.price_per_kwh : a->offer_price);
-	if (!isnan(a->o.quote))
+	if (!isnan(a->o.quote)) {
 		put_num(&r, "quote", a->o.quote);
+		put_num(&r, "price", a->o.quote);
+	}
 	if (a->o.currency[0])
 		put_str(&r, "currency", a->o.currency);
 	fx_buf_puts(&r, ",\"timestamps\":{");
@@ -290,6 +292,20 @@ order_rec(bap *b, act *a, const char *status, const char *reason)
 	if (a->der_pub[0])
 		put_str(&r, "der_public_key", a->der_pub);
 	if (a->o.participation[0]) {
+		/* the settlement evidence (fx-audit obp): what the DER signed,
+		 * with what, and whether it verified */
+		char *text = fx_bmsg_participation(&a->o);
+
+		fx_buf_puts(&r, ",\"evidence\":{\"kind\":\"der_participation\","
+		    "\"der_id\":");
+		fx_buf_jstr(&r, a->o.der_id, strlen(a->o.der_id));
+		put_str(&r, "public_key", a->der_pub);
+		put_str(&r, "signed_text", text);
+		put_str(&r, "signature", a->o.participation);
+		put_str(&r, "algorithm", "ed25519");
+		fx_buf_puts(&r, a->participation_ok == 1 ? ",\"verified\":true}" :
+		    ",\"verified\":false}");
+		free(text);
 		fx_buf_puts(&r, ",\"participation\":{");
 		fx_buf_puts(&r, "\"signature\":");
 		fx_buf_jstr(&r, a->o.participation, strlen(a->o.participation));
