@@ -1040,16 +1040,37 @@ on_order_callback(bap *b, act *a, const fx_bctx *c, jv msg)
 			act_next(a, why);
 		return;
 	}
-	if (c->action != a->await) {
-		/* a confirmation for an attempt abandoned: cancel it */
+	if (strcmp(c->transaction_id, a->txn) != 0 || c->action != a->await) {
+		/* a confirmation of an attempt given up (its deadline passed,
+		 * the activation moved on): cancel it at the BPP, so that one
+		 * need never has two orders */
 		if (c->action == FX_BA_ON_CONFIRM && o.status ==
-		    FX_BORDER_ACTIVE && a->state != A_ORDERING) {
+		    FX_BORDER_ACTIVE && o.order_id[0]) {
 			fx_border keep = a->o;
+			char keep_txn[40];
+			fx_bctx cc;
+			const fx_subscriber *bpp = fx_registry_find(
+			    b->cfg->registry, c->bpp_id);
 
+			memcpy(keep_txn, a->txn, sizeof keep_txn);
 			a->o = o;
+			snprintf(a->o.reason, sizeof a->o.reason, "confirmed "
+			    "after its deadline");
+			snprintf(a->txn, sizeof a->txn, "%s", c->transaction_id);
 			order_rec(b, a, "cancelled", "confirmed after its "
 			    "deadline: cancelled, the need having moved on");
+			if (bpp != NULL) {
+				ctx_for(b, &cc, bpp->profile, FX_BA_CANCEL,
+				    c->transaction_id, bpp);
+				if (send_msg(b, a->p, NULL, bpp, bpp->profile,
+				    FX_BA_CANCEL, fx_bmsg_order(&cc, &a->o),
+				    c->transaction_id, cc.message_id, why,
+				    sizeof why) != 0)
+					fx_error("internal error: cancel not "
+					    "sent: %s", why);
+			}
 			a->o = keep;
+			memcpy(a->txn, keep_txn, sizeof keep_txn);
 		}
 		return;
 	}
