@@ -65,6 +65,8 @@ typedef struct plan {
 	int ordering;		/* discovery over */
 	fx_time window_start, window_end;
 	double max_kw;
+	int unreachable;	/* BPPs not reached in this discovery */
+	int kept;		/* rediscoveries for an unreachable network */
 } plan;
 
 /* transaction id -> what it belongs to */
@@ -433,6 +435,7 @@ struct sent {
 static void send_step(act *a, int action);
 static int send_search(bap *b, plan *p, const fx_subscriber *bpp,
     const char *txn);
+static void discovery_done(plan *p);
 
 static void
 on_search_retry(fx_loop *l, void *ctx)
@@ -440,8 +443,13 @@ on_search_retry(fx_loop *l, void *ctx)
 	txn_ref *t = ctx;
 
 	(void)l;
-	if (!t->p->ordering && send_search(t->p->b, t->p, t->bpp, t->txn) != 0)
+	if (!t->p->ordering && send_search(t->p->b, t->p, t->bpp, t->txn) !=
+	    0) {
 		t->p->answered++;
+		t->p->unreachable++;
+		if (t->p->answered >= t->p->asked)
+			discovery_done(t->p);
+	}
 }
 
 /* A discovery not reached or failed by the server: asked again after
@@ -519,16 +527,10 @@ on_answer(const fx_http_res *res, void *ctx)
 			;	/* asked again */
 		else if (s->a == NULL && s->p != NULL && !s->p->ordering) {
 			s->p->answered++;
-			if (s->p->answered >= s->p->asked) {
-				fx_loop_cancel(s->b->loop, s->p->timer);
-				s->p->ordering = 1;
-				{
-					int i;
-
-					for (i = 0; i < s->p->nacts; i++)
-						act_step(s->p->acts[i]);
-				}
-			}
+			if (res->status == 0 || res->status >= 500)
+				s->p->unreachable++;
+			if (s->p->answered >= s->p->asked)
+				discovery_done(s->p);
 		}
 	}
 	free(s);
@@ -835,19 +837,59 @@ act_step(act *a)
 		act_start(a, a->o.der_id[0] ? a->tried[MAX_TRIED - 1] : NULL);
 }
 
+static void start_discovery(plan *p);
+
+static void
+on_rediscover(fx_loop *l, void *ctx)
+{
+	plan *p = ctx;
+
+	(void)l;
+	p->timer = 0;
+	start_discovery(p);
+}
+
+/*
+ * Discovery over (every BPP answered, or the deadline): the orders start.
+ * But when no BPP could be reached at all (NFR11), the plan is kept and
+ * discovery tried again every 5 s while its window has not ended, with
+ * an alert the first time; the orders then start with what comes.
+ */
+static void
+discovery_done(plan *p)
+{
+	bap *b = p->b;
+	int i;
+
+	if (p->ordering)
+		return;
+	if (p->timer) {
+		fx_loop_cancel(b->loop, p->timer);
+		p->timer = 0;
+	}
+	if (p->noffers == 0 && p->asked > 0 && p->unreachable >= p->asked &&
+	    fx_time_now() + 5000 < p->window_end) {
+		if (p->kept++ == 0)
+			alert_rec(b, p, NULL, "the Beckn network is unreachable "
+			    "(no aggregator answered): the plan is kept and "
+			    "its discovery tried again every 5 s until its "
+			    "window ends");
+		p->timer = fx_loop_timer(b->loop, 5000, on_rediscover, p);
+		return;
+	}
+	p->ordering = 1;
+	for (i = 0; i < p->nacts; i++)
+		act_step(p->acts[i]);
+}
+
 static void
 on_discovery_deadline(fx_loop *l, void *ctx)
 {
 	plan *p = ctx;
-	int i;
 
 	(void)l;
 	p->timer = 0;
-	if (p->ordering)
-		return;
-	p->ordering = 1;
-	for (i = 0; i < p->nacts; i++)
-		act_step(p->acts[i]);
+	discovery_done(p);
 }
 
 /* ---- plans ---- */
@@ -891,6 +933,48 @@ send_search(bap *b, plan *p, const fx_subscriber *bpp, const char *txn)
 	return 0;
 }
 
+/* One discovery transaction per BPP of the registry, with its deadline;
+ * with none, the orders start at once. */
+static void
+start_discovery(plan *p)
+{
+	bap *b = p->b;
+	int i;
+
+	p->asked = p->answered = p->unreachable = 0;
+	for (i = 0; i < fx_registry_count(b->cfg->registry); i++) {
+		const fx_subscriber *bpp = fx_registry_at(b->cfg->registry, i);
+		txn_ref *t;
+		char txn[40];
+		int j, dup = 0;
+
+		if (strcmp(bpp->type, "BPP") != 0)
+			continue;
+		/* one entry per subscriber, whichever key */
+		for (j = 0; j < i; j++)
+			if (strcmp(fx_registry_at(b->cfg->registry, j)->
+			    subscriber_id, bpp->subscriber_id) == 0)
+				dup = 1;
+		if (dup)
+			continue;
+		fx_bmsg_uuid(txn);
+		t = fx_feeders_get(b->txns, txn, strlen(txn), NULL);
+		t->p = p;
+		t->bpp = bpp;
+		snprintf(t->txn, sizeof t->txn, "%s", txn);
+		p->asked++;
+		if (send_search(b, p, bpp, txn) != 0)
+			p->asked--;
+	}
+	if (p->asked == 0) {
+		p->ordering = 1;
+		for (i = 0; i < p->nacts; i++)
+			act_step(p->acts[i]);
+	} else
+		p->timer = fx_loop_timer(b->loop, (long)b->cfg->discovery_ms,
+		    on_discovery_deadline, p);
+}
+
 int
 bap_plan(bap *b, const char *rec, size_t len)
 {
@@ -898,7 +982,6 @@ bap_plan(bap *b, const char *rec, size_t len)
 	const char *type, *st;
 	jv r = fx_json_parse_record(rec, len, &type, err, sizeof err), acts;
 	plan *p;
-	int i;
 
 	if (!jv_is_valid(r) || strcmp(type, "plan") != 0) {
 		jv_free(r);
@@ -974,38 +1057,7 @@ bap_plan(bap *b, const char *rec, size_t len)
 	b->st.plans++;
 	b->st.activations += (unsigned long long)p->nacts;
 	b->busy += p->nacts;
-	/* discovery: every BPP of the registry */
-	for (i = 0; i < fx_registry_count(b->cfg->registry); i++) {
-		const fx_subscriber *bpp = fx_registry_at(b->cfg->registry, i);
-		txn_ref *t;
-		char txn[40];
-		int j, dup = 0;
-
-		if (strcmp(bpp->type, "BPP") != 0)
-			continue;
-		/* one entry per subscriber, whichever key */
-		for (j = 0; j < i; j++)
-			if (strcmp(fx_registry_at(b->cfg->registry, j)->
-			    subscriber_id, bpp->subscriber_id) == 0)
-				dup = 1;
-		if (dup)
-			continue;
-		fx_bmsg_uuid(txn);
-		t = fx_feeders_get(b->txns, txn, strlen(txn), NULL);
-		t->p = p;
-		t->bpp = bpp;
-		snprintf(t->txn, sizeof t->txn, "%s", txn);
-		p->asked++;
-		if (send_search(b, p, bpp, txn) != 0)
-			p->asked--;
-	}
-	if (p->asked == 0) {
-		p->ordering = 1;
-		for (i = 0; i < p->nacts; i++)
-			act_step(p->acts[i]);
-	} else
-		p->timer = fx_loop_timer(b->loop, (long)b->cfg->discovery_ms,
-		    on_discovery_deadline, p);
+	start_discovery(p);
 	return 1;
 }
 
@@ -1193,13 +1245,8 @@ on_discovery_callback(bap *b, plan *p, const fx_subscriber *bpp,
 	free(offs);
 	catalog_rec(b, p, bpp);
 	p->answered++;
-	if (p->answered >= p->asked) {
-		fx_loop_cancel(b->loop, p->timer);
-		p->timer = 0;
-		p->ordering = 1;
-		for (i = 0; i < p->nacts; i++)
-			act_step(p->acts[i]);
-	}
+	if (p->answered >= p->asked)
+		discovery_done(p);
 }
 
 void
