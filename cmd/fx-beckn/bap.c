@@ -777,7 +777,9 @@ act_start(act *a, const char *planned)
 		a->state = A_DONE;
 		a->b->busy--;
 		a->b->st.failed++;
-		order_rec(a->b, a, "failed", why);
+		/* after attempts, the last one's failed record stands */
+		if (a->attempts == 0)
+			order_rec(a->b, a, "failed", why);
 		snprintf(what, sizeof what, "%s: no Beckn order for %.3f kW "
 		    "after %d attempt%s: %s", p->feeder_id, a->o.kw,
 		    a->attempts, a->attempts == 1 ? "" : "s", why);

@@ -224,7 +224,7 @@ on_callback(fx_http_req *req, void *ctx)
 	const fx_subscriber *sub = NULL;
 	fx_buf b = FX_BUF_INIT;
 	int64_t now = fx_time_now();
-	int rc, mine = 0;
+	int rc, mine = 0, ctx_ok = 0;
 	fx_bctx c;
 	jv m, body;
 
@@ -237,18 +237,26 @@ on_callback(fx_http_req *req, void *ctx)
 	if (rc == FX_BSIGN_OK)
 		rc = fx_bsign_verify(&au, sub->signing_public_key, req->body,
 		    req->len, now / 1000, 30, why, sizeof why);
+	m = fx_json_parse(req->body, req->len, e, sizeof e);
+	c.profile = snd.profile;
+	if (jv_is_valid(m) && fx_bmsg_read_context(m, &c, e,
+	    sizeof e) == 0) {
+		ctx_ok = 1;
+		mine = strcmp(c.transaction_id, snd.transaction_id) == 0;
+	}
+	/* the signer must be the BPP the callback says it comes from */
+	if (rc == FX_BSIGN_OK && ctx_ok && strcmp(c.bpp_id,
+	    au.subscriber_id) != 0) {
+		snprintf(why, sizeof why, "signed by %s, but the context's "
+		    "BPP is %s", au.subscriber_id, c.bpp_id);
+		rc = FX_BSIGN_BAD_PUBKEY;
+	}
 	if (rc == FX_BSIGN_OK)
 		snprintf(sig, sizeof sig, "ok: %s|%s", au.subscriber_id,
 		    au.key_id);
 	else
 		snprintf(sig, sizeof sig, "%s: %s", fx_bsign_status_name(rc),
 		    why);
-	m = fx_json_parse(req->body, req->len, e, sizeof e);
-	c.profile = snd.profile;
-	if (jv_is_valid(m) && fx_bmsg_read_context(m, &c, why,
-	    sizeof why) == 0 && strcmp(c.transaction_id,
-	    snd.transaction_id) == 0)
-		mine = 1;
 	schema[0] = '\0';
 	if (mine) {
 		int checked;
@@ -277,9 +285,20 @@ on_callback(fx_http_req *req, void *ctx)
 		    NULL : why, cs != NULL ? cs : "");
 		free(cs);
 		s = jv_dump_string(body, 0);
-		fx_http_respond(req, rc == FX_BSIGN_OK ? 200 : 401,
-		    "application/json", jv_string_value(s),
-		    strlen(jv_string_value(s)), NULL);
+		{
+			char www[300];
+			const char *hdr[2] = { NULL, NULL };
+
+			if (rc != FX_BSIGN_OK) {
+				snprintf(www, sizeof www, "WWW-Authenticate: "
+				    "Signature realm=\"%s\",headers=\"(created) "
+				    "(expires) digest\"", snd.id);
+				hdr[0] = www;
+			}
+			fx_http_respond(req, rc == FX_BSIGN_OK ? 200 : 401,
+			    "application/json", jv_string_value(s),
+			    strlen(jv_string_value(s)), hdr);
+		}
 		jv_free(s);
 	}
 	fx_buf_puts(&b, "{\"type\":\"beckn\",\"direction\":\"in\",\"path\":");

@@ -418,6 +418,8 @@ static void
 reply_ctx(bpp *b, const fx_bctx *req, int action, fx_bctx *c)
 {
 	fx_bmsg_ctx_init(c, req->profile, action);
+	/* a callback keeps its request's message id (Beckn's rule) */
+	snprintf(c->message_id, sizeof c->message_id, "%s", req->message_id);
 	snprintf(c->domain, sizeof c->domain, "%s", req->domain[0] ?
 	    req->domain : c->domain);
 	snprintf(c->version, sizeof c->version, "%s", req->version);
