@@ -71,8 +71,12 @@ main(void)
 	    s->profile == FX_BECKN_V1 && strcmp(s->domain, "flexibility") == 0,
 	    "bpp.b speaks v1.1");
 	e = fx_registry_entry_json(s);
-	ok(strcmp(jv_string_value(jv_object_get(jv_copy(e),
-	    jv_string("beckn_version"))), "1.1.0") == 0, "entry as JSON");
+	{
+		jv v = jv_object_get(jv_copy(e), jv_string("beckn_version"));
+
+		ok(strcmp(jv_string_value(v), "1.1.0") == 0, "entry as JSON");
+		jv_free(v);
+	}
 	{
 		fx_registry *r2 = fx_registry_new();
 
