@@ -1,5 +1,6 @@
 /* bschema.c - see bschema.h */
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,9 +12,15 @@ const char *
 fx_bschema_dir(char *buf, size_t n)
 {
 	char exe[PATH_MAX - 64];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	const char *env = getenv("FX_SCHEMA_DIR");
+	ssize_t len;
 	char *slash;
 
+	if (env != NULL && *env != '\0') {
+		snprintf(buf, n, "%s", env);
+		return buf;
+	}
+	len = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (len <= 0)
 		return NULL;
 	exe[len] = '\0';

@@ -18,9 +18,10 @@ typedef struct fx_bschemas {
 } fx_bschemas;
 
 /*
- * The schema directory when none is given: beside the running program (a
- * build tree's bin/../schemas/beckn) or where make install puts it
- * (PREFIX/share/fluxeon/schemas/beckn).  Into buf; NULL when neither is.
+ * The schema directory when none is given: $FX_SCHEMA_DIR when set, else
+ * beside the running program (a build tree's bin/../schemas/beckn) or
+ * where make install puts it (PREFIX/share/fluxeon/schemas/beckn).  Into
+ * buf; NULL when none is.
  */
 const char *fx_bschema_dir(char *buf, size_t n);
 
