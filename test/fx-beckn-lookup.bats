@@ -39,7 +39,7 @@ teardown() {
 	BPP=$!
 	for _ in $(seq 50); do [ -s port ] && break; sleep 0.1; done
 	FX_BMSG_DUMP=$PWD "${FX_UNIT:-$ROOT/build/unit}/test_bmsg" > /dev/null
-	run fx-beckn send --id bap.example --key bap.key --to "http://127.0.0.1:$(cat port)" --listen 127.0.0.1:0 --registry reg.json --fresh v1-search.json
+	run --separate-stderr fx-beckn send --id bap.example --key bap.key --to "http://127.0.0.1:$(cat port)" --listen 127.0.0.1:0 --registry reg.json --fresh v1-search.json
 	kill $BPP; wait $BPP || true
 	[ "$status" -eq 0 ]
 	[ "$(jq -r 'select(.direction == "in") | .signature' <<< "$output")" = "ok: bpp.example|k1" ]
