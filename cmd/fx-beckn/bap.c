@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/rand.h>
 
@@ -76,6 +77,9 @@ typedef struct txn_ref {
 	act *a;			/* an order */
 	int retries;		/* of the discovery */
 	char txn[40];
+	int attempt;		/* an order's: its attempt, DER key, start */
+	char der_pub[64];
+	fx_time initiated;
 } txn_ref;
 
 struct bap {
@@ -86,6 +90,7 @@ struct bap {
 	plan **plans;
 	int nplans;
 	int busy;
+	int inflight;		/* requests not yet answered */
 	bap_stats st;
 };
 
@@ -129,7 +134,7 @@ bap_free(bap *b)
 int
 bap_busy(const bap *b)
 {
-	return b->busy;
+	return b->busy + b->inflight;
 }
 
 const bap_stats *
@@ -486,6 +491,7 @@ on_answer(const fx_http_res *res, void *ctx)
 	int ack = 0, ok = 0;
 	jv v;
 
+	s->b->inflight--;
 	if (res->status > 0) {
 		v = fx_json_parse(res->body, res->len, e, sizeof e);
 		ok = jv_is_valid(v) && fx_bmsg_read_ack(v, s->profile, &ack,
@@ -574,6 +580,7 @@ send_msg(bap *b, plan *p, act *a, const fx_subscriber *bpp, int profile,
 	    bpp->url[ul - 1] == '/' ? "" : "/", fx_bmsg_action_name(profile,
 	    action));
 	s = fx_xcalloc(1, sizeof *s);
+	b->inflight++;
 	s->b = b;
 	s->a = a;
 	s->p = p;
@@ -723,22 +730,23 @@ fits(const act *a, const fx_boffer *o)
 	    a->o.start);
 }
 
+/* OBP-<yyyymmddThhmmssmmmZ, the UTC time now>-<8 random hex digits>:
+ * sortable by time, unique by the random part (schemas/records/order). */
 static void
 obp_id(char out[FX_BMSG_ID])
 {
-	char t[FX_TIME_MAX_TEXT], c[32];
+	fx_time now = fx_time_now();
+	time_t sec = (time_t)(now / 1000);
+	struct tm tm;
+	char c[32];
 	unsigned char r[4];
-	size_t i, j = 0;
 
-	fx_time_format(fx_time_now(), t);
-	for (i = 0; t[i] && j < sizeof c - 1; i++)
-		if (t[i] != '-' && t[i] != ':' && t[i] != '.')
-			c[j++] = t[i];
-	c[j] = '\0';
+	gmtime_r(&sec, &tm);
+	strftime(c, sizeof c, "%Y%m%dT%H%M%S", &tm);
 	if (RAND_bytes(r, sizeof r) != 1)
 		fx_die(FX_EXIT_FAIL, "no random bytes from OpenSSL");
-	snprintf(out, FX_BMSG_ID, "OBP-%s-%02x%02x%02x%02x", c, r[0], r[1],
-	    r[2], r[3]);
+	snprintf(out, FX_BMSG_ID, "OBP-%s%03dZ-%02x%02x%02x%02x", c,
+	    (int)(now % 1000), r[0], r[1], r[2], r[3]);
 }
 
 /* Starts the next attempt of a: the DER the plan chose if it is offered,
@@ -813,6 +821,9 @@ act_start(act *a, const char *planned)
 
 		t->a = a;
 		t->bpp = a->bpp;
+		t->attempt = a->attempts;
+		snprintf(t->der_pub, sizeof t->der_pub, "%s", a->der_pub);
+		t->initiated = fx_time_now();
 	}
 	a->state = A_ORDERING;
 	a->initiated = fx_time_now();
@@ -1018,6 +1029,9 @@ bap_plan(bap *b, const char *rec, size_t len)
 		a->p = p;
 		a->b = b;
 		a->await = -1;
+		a->initiated = fx_time_now();
+		a->offer_price = NAN;
+		a->confirmed = INT64_MIN;
 		fx_border_init(&a->o);
 		if (!num(x, "kw", &a->o.kw) || !tm(x, "start", &a->o.start) ||
 		    !tm(x, "end", &a->o.end) || der == NULL ||
@@ -1083,8 +1097,10 @@ verify_participation(const act *a)
 	return rc == FX_BSIGN_OK;
 }
 
+static int verify_participation(const act *a);
+
 static void
-on_order_callback(bap *b, act *a, const fx_bctx *c, jv msg)
+on_order_callback(bap *b, act *a, const txn_ref *t, const fx_bctx *c, jv msg)
 {
 	fx_border o;
 	char why[400];
@@ -1101,13 +1117,22 @@ on_order_callback(bap *b, act *a, const fx_bctx *c, jv msg)
 		if (c->action == FX_BA_ON_CONFIRM && o.status ==
 		    FX_BORDER_ACTIVE && o.order_id[0]) {
 			fx_border keep = a->o;
-			char keep_txn[40];
+			char keep_txn[40], keep_pub[64];
+			int keep_attempts = a->attempts, keep_ok =
+			    a->participation_ok;
+			fx_time keep_init = a->initiated;
 			fx_bctx cc;
 			const fx_subscriber *bpp = fx_registry_find(
 			    b->cfg->registry, c->bpp_id);
 
+			/* the record is of that attempt, not the current one */
 			memcpy(keep_txn, a->txn, sizeof keep_txn);
+			memcpy(keep_pub, a->der_pub, sizeof keep_pub);
 			a->o = o;
+			a->attempts = t->attempt;
+			a->initiated = t->initiated;
+			snprintf(a->der_pub, sizeof a->der_pub, "%s", t->der_pub);
+			a->participation_ok = verify_participation(a);
 			snprintf(a->o.reason, sizeof a->o.reason, "confirmed "
 			    "after its deadline");
 			snprintf(a->txn, sizeof a->txn, "%s", c->transaction_id);
@@ -1125,6 +1150,10 @@ on_order_callback(bap *b, act *a, const fx_bctx *c, jv msg)
 			}
 			a->o = keep;
 			memcpy(a->txn, keep_txn, sizeof keep_txn);
+			memcpy(a->der_pub, keep_pub, sizeof keep_pub);
+			a->attempts = keep_attempts;
+			a->initiated = keep_init;
+			a->participation_ok = keep_ok;
 		}
 		return;
 	}
@@ -1362,7 +1391,7 @@ bap_callback(bap *b, fx_http_req *req)
 		return;
 	}
 	if (t->a != NULL)
-		on_order_callback(b, t->a, &c, m);
+		on_order_callback(b, t->a, t, &c, m);
 	else if (c.action == FX_BA_ON_SEARCH)
 		on_discovery_callback(b, t->p, t->bpp, &c, m);
 	jv_free(m);

@@ -346,6 +346,13 @@ terms(const fx_der *d, const fx_border *o, char *why, size_t n)
 		return "no activation window";
 	if (o->start < d->available_from || o->end > d->available_to)
 		return "window outside the DER's availability";
+	if (d->min_duration_min > 0 &&
+	    (double)(o->end - o->start) < d->min_duration_min * 60000 - 1e-6) {
+		snprintf(why, n, "%g minutes asked, %s runs at least %g",
+		    (double)(o->end - o->start) / 60000, d->der_id,
+		    d->min_duration_min);
+		return why;
+	}
 	if ((double)(o->end - o->start) > d->duration_min * 60000 + 1e-6) {
 		snprintf(why, n, "%g minutes asked, %s runs at most %g",
 		    (double)(o->end - o->start) / 60000, d->der_id,
@@ -640,13 +647,6 @@ bpp_request(bpp *b, const char *path, const char *authorization,
 	b->st.requests++;
 	/* the profile: by path for discovery, else by the context's version */
 	profile = strcmp(name, "search") == 0 ? FX_BECKN_V1 : FX_BECKN_V2;
-	if (now >= cfg->down_from && now < cfg->down_to) {
-		answer(b, a, profile, 503, 0, E_DOWN, "the aggregator is down "
-		    "(sandbox --down)", body, len, NULL);
-		log_rec(b, log, "in", profile, name, NULL, NULL, NULL, 503,
-		    "NACK", "down", body, len);
-		return;
-	}
 	msg = fx_json_parse(body, len, err, sizeof err);
 	if (jv_is_valid(msg)) {
 		const char *v = NULL;
@@ -659,6 +659,14 @@ bpp_request(bpp *b, const char *path, const char *authorization,
 		else if (v != NULL && strcmp(v, "2.0.0") == 0)
 			profile = FX_BECKN_V2;
 		jv_free(ctx);
+	}
+	if (now >= cfg->down_from && now < cfg->down_to) {
+		jv_free(msg);
+		answer(b, a, profile, 503, 0, E_DOWN, "the aggregator is down "
+		    "(sandbox --down)", body, len, NULL);
+		log_rec(b, log, "in", profile, name, NULL, NULL, NULL, 503,
+		    "NACK", "down", body, len);
+		return;
 	}
 	action = fx_bmsg_action(profile, name);
 	if (!jv_is_valid(msg)) {
