@@ -305,7 +305,9 @@ fx_bmsg_search(const fx_bctx *c, const fx_bintent *in)
 		    "availabilityParameters.availableFrom <= '%s' && "
 		    "@.resourceAttributes.availabilityParameters.availableUntil "
 		    ">= '%s' && @.resourceAttributes.loadCapacity."
-		    "currentAvailable > 0)]", a, b);
+		    "currentAvailable > 0%s%s%s)]", a, b, in->feeder_id[0] ?
+		    " && @.resourceAttributes.feeders[*] == '" : "",
+		    in->feeder_id, in->feeder_id[0] ? "'" : "");
 		intent = sets(intent, "textSearch", "demand flexibility");
 		intent = set(intent, "filters", sets(sets(obj(), "type",
 		    "jsonpath"), "expression", expr));
@@ -1079,9 +1081,16 @@ fx_bmsg_read_search(jv msg, const fx_bctx *c, fx_bintent *in, char *err,
 			return bad(err, errlen, "/message/intent: missing");
 		if (str_at(msg, "message/intent/filters/expression", expr,
 		    sizeof expr) == 1) {
+			const char *f = strstr(expr, "feeders[*] == '"), *q;
+
 			if (expr_time(expr, "availableFrom <=", &in->start) ||
 			    expr_time(expr, "availableUntil >=", &in->end))
 				in->start = in->end = INT64_MIN;
+			if (f != NULL && (q = strchr(f + 15, '\'')) != NULL &&
+			    (size_t)(q - f - 15) < sizeof in->feeder_id) {
+				memcpy(in->feeder_id, f + 15, (size_t)(q - f - 15));
+				in->feeder_id[q - f - 15] = '\0';
+			}
 		}
 		if (num_at(msg, "message/intent/spatial/0/geometry/"
 		    "coordinates/0", &lon) == 1 && num_at(msg,

@@ -48,6 +48,7 @@ typedef struct act {
 	fx_time initiated, confirm_sent, confirmed;
 	int confirm_sent_set;
 	int last_action;	/* the request last sent */
+	int book;		/* its booking, or -1 */
 	int retries;		/* of that request, after transport errors */
 	int participation_ok;	/* -1 not checked, 0 bad, 1 verified */
 } act;
@@ -82,8 +83,18 @@ typedef struct txn_ref {
 	fx_time initiated;
 } txn_ref;
 
+/* kW held on a DER over a window by this process's attempts and orders */
+typedef struct booking {
+	char der_id[FX_BMSG_ID];
+	fx_time start, end;
+	double kw;
+	int live;
+} booking;
+
 struct bap {
 	const bap_config *cfg;
+	booking *books;
+	int nbooks;
 	fx_loop *loop;
 	fx_writer *out;
 	fx_feeders *txns;
@@ -95,6 +106,7 @@ struct bap {
 };
 
 static void act_next(act *a, const char *why);
+static void release(act *a);
 static void act_step(act *a);
 
 bap *
@@ -127,6 +139,7 @@ bap_free(bap *b)
 		free(p);
 	}
 	free(b->plans);
+	free(b->books);
 	fx_feeders_free(b->txns);
 	free(b);
 }
@@ -221,7 +234,7 @@ beckn_rec(bap *b, const char *dir, int profile, int action, const char *txn,
 
 		fx_buf_puts(&r, ",\"payload\":");
 		if (jv_is_valid(v))
-			fx_buf_put(&r, payload, plen);
+			fx_buf_jv(&r, v);
 		else
 			fx_buf_jstr(&r, payload, plen);
 		jv_free(v);
@@ -366,7 +379,9 @@ catalog_rec(bap *b, plan *p, const fx_subscriber *bpp)
 
 	fx_buf_puts(&r, "{\"type\":\"catalog\"");
 	put_str(&r, "aggregator_id", bpp->subscriber_id);
-	fx_buf_puts(&r, ",\"complete\":true");
+	/* what it offers for this feeder, not its whole offer: no
+	 * "complete", which would withdraw its DERs of other feeders */
+	put_str(&r, "feeder_id", p->feeder_id);
 	put_time(&r, "received_at", fx_time_now());
 	put_str(&r, "source", "fx-beckn");
 	put_str(&r, "plan_id", p->plan_id);
@@ -720,11 +735,54 @@ serves(const fx_boffer *o, const char *feeder)
 	return 0;
 }
 
-/* Can offer o run activation a? */
+/* kW of der held over [start, end) by other attempts and orders: the
+ * sum of every overlapping booking (at most the peak they reach) */
+static double
+booked(const bap *b, const char *der, fx_time start, fx_time end)
+{
+	double kw = 0;
+	int i;
+
+	for (i = 0; i < b->nbooks; i++)
+		if (b->books[i].live && b->books[i].start < end &&
+		    b->books[i].end > start &&
+		    strcmp(b->books[i].der_id, der) == 0)
+			kw += b->books[i].kw;
+	return kw;
+}
+
+static void
+release(act *a)
+{
+	if (a->book >= 0)
+		a->b->books[a->book].live = 0;
+	a->book = -1;
+}
+
+static void
+hold(act *a)
+{
+	bap *b = a->b;
+	booking *k;
+
+	release(a);
+	b->books = fx_xrealloc(b->books, (unsigned long)(b->nbooks + 1) *
+	    sizeof *b->books);
+	k = &b->books[b->nbooks];
+	snprintf(k->der_id, sizeof k->der_id, "%s", a->o.der_id);
+	k->start = a->o.start;
+	k->end = a->o.end;
+	k->kw = a->o.kw;
+	k->live = 1;
+	a->book = b->nbooks++;
+}
+
+/* Can offer o run activation a, with what others hold of it? */
 static int
 fits(const act *a, const fx_boffer *o)
 {
-	return o->capacity_kw + 1e-9 >= a->o.kw && o->min_kw <= a->o.kw + 1e-9
+	return o->capacity_kw - booked(a->b, o->der_id, a->o.start, a->o.end)
+	    + 1e-9 >= a->o.kw && o->min_kw <= a->o.kw + 1e-9
 	    && o->avail_from <= a->o.start && o->avail_until >= a->o.end &&
 	    (o->max_duration_ms <= 0 || o->max_duration_ms >= a->o.end -
 	    a->o.start);
@@ -782,6 +840,12 @@ act_start(act *a, const char *planned)
 		    "serves the feeder and can run it" : "--max-attempts "
 		    "reached";
 
+		if (a->timer) {
+			fx_loop_cancel(a->b->loop, a->timer);
+			a->timer = 0;
+		}
+		a->await = -1;	/* a late callback no longer revives it */
+		release(a);
 		a->state = A_DONE;
 		a->b->busy--;
 		a->b->st.failed++;
@@ -827,6 +891,7 @@ act_start(act *a, const char *planned)
 	}
 	a->state = A_ORDERING;
 	a->initiated = fx_time_now();
+	hold(a);
 	send_step(a, FX_BA_SELECT);
 }
 
@@ -838,6 +903,7 @@ act_next(act *a, const char *why)
 		a->timer = 0;
 	}
 	order_rec(a->b, a, "failed", why);
+	release(a);
 	a->state = A_WAITING;
 	act_start(a, NULL);
 }
@@ -1030,6 +1096,7 @@ bap_plan(bap *b, const char *rec, size_t len)
 		a->b = b;
 		a->await = -1;
 		a->initiated = fx_time_now();
+		a->book = -1;
 		a->offer_price = NAN;
 		a->confirmed = INT64_MIN;
 		fx_border_init(&a->o);

@@ -163,7 +163,7 @@ put_json(fx_buf *b, const char *s, size_t n)
 	jv v = fx_json_parse(s, n, e, sizeof e);
 
 	if (jv_is_valid(v))
-		fx_buf_put(b, s, n);
+		fx_buf_jv(b, v);	/* compact: one record, one line */
 	else
 		fx_buf_jstr(b, s, n);
 	jv_free(v);
@@ -427,6 +427,9 @@ cmd_send(int argc, char **argv)
 	if (sdir != NULL && fx_bschema_load(&snd.schemas, sdir, err,
 	    sizeof err) < 0)
 		fx_die(FX_EXIT_USAGE, "%s", err);
+	if (sdir != NULL && sdir != dirbuf && access(sdir, R_OK) != 0)
+		fx_die(FX_EXIT_USAGE, "--schemas %s: %s", sdir,
+		    strerror(errno));
 	text = read_all(optind < argc ? argv[optind] : "-", &len);
 	msg = fx_json_parse(text, len, err, sizeof err);
 	free(text);
@@ -449,7 +452,7 @@ cmd_send(int argc, char **argv)
 		memcpy(host, listen_at, (size_t)(colon - listen_at));
 		host[colon - listen_at] = '\0';
 		lv = strtol(colon + 1, &end, 10);
-		if (*end != '\0' || lv < 0 || lv > 65535)
+		if (colon[1] == '\0' || *end != '\0' || lv < 0 || lv > 65535)
 			fx_die(FX_EXIT_USAGE, "--listen: bad port");
 		if ((srv = fx_http_listen(snd.loop, host, (int)lv, on_callback,
 		    NULL, err, sizeof err)) == NULL)
@@ -857,6 +860,9 @@ cmd_run(int argc, char **argv)
 	if (sdir != NULL && fx_bschema_load(&schemas, sdir, err,
 	    sizeof err) < 0)
 		fx_die(FX_EXIT_USAGE, "%s", err);
+	if (sdir != NULL && sdir != dirbuf && access(sdir, R_OK) != 0)
+		fx_die(FX_EXIT_USAGE, "--schemas %s: %s", sdir,
+		    strerror(errno));
 	if (schemas.n == 0 && !run.quiet)
 		fx_warn("no Beckn schemas found (--schemas DIR): messages are "
 		    "not validated");
@@ -869,7 +875,7 @@ cmd_run(int argc, char **argv)
 		memcpy(host, listen_at, (size_t)(colon - listen_at));
 		host[colon - listen_at] = '\0';
 		lv = strtol(colon + 1, &end, 10);
-		if (*end != '\0' || lv < 0 || lv > 65535)
+		if (colon[1] == '\0' || *end != '\0' || lv < 0 || lv > 65535)
 			fx_die(FX_EXIT_USAGE, "--listen: bad port");
 		port = (int)lv;
 	}
@@ -878,6 +884,8 @@ cmd_run(int argc, char **argv)
 	if ((srv = fx_http_listen(run.loop, host, port, on_callback_req, NULL,
 	    err, sizeof err)) == NULL)
 		fx_die(FX_EXIT_FAIL, "--listen %s: %s", listen_at, err);
+	/* an aggregator's whole catalog can come in one on_search */
+	fx_http_server_set_max_body(srv, 64UL << 20);
 	if (public_url != NULL)
 		snprintf(cfg.uri, sizeof cfg.uri, "%s", public_url);
 	else

@@ -202,9 +202,10 @@ log_rec(bpp *b, FILE *log, const char *dir, int profile, const char *action,
 		char e[64];
 		jv v = fx_json_parse(payload, plen, e, sizeof e);
 
+		/* compact, one line whatever the layout it came in */
 		fx_buf_puts(&l, ",\"payload\":");
 		if (jv_is_valid(v))
-			fx_buf_put(&l, payload, plen);
+			fx_buf_jv(&l, v);
 		else
 			fx_buf_jstr(&l, payload, plen);
 		jv_free(v);
@@ -465,6 +466,9 @@ act(bpp *b, const fx_bctx *req, jv msg, fx_time now, bpp_answer *a,
 			const fx_der *x = fx_catalog_get(b->cfg->catalog, i);
 
 			if (der_of(b, x->der_id) != x)
+				continue;
+			/* only DERs that relieve the feeder asked about */
+			if (in.feeder_id[0] && !fx_der_serves(x, in.feeder_id))
 				continue;
 			/* only DERs available at some time in the window */
 			if (in.start != INT64_MIN && (x->available_to <= in.start

@@ -280,7 +280,8 @@ main(int argc, char **argv)
 		host[colon - listen_at] = '\0';
 		errno = 0;
 		lv = strtol(colon + 1, &end, 10);
-		if (*end != '\0' || errno != 0 || lv < 0 || lv > 65535)
+		if (colon[1] == '\0' || *end != '\0' || errno != 0 || lv < 0 ||
+		    lv > 65535)
 			fx_die(FX_EXIT_USAGE, "--listen: bad port '%s'",
 			    fx_quote(colon + 1, strlen(colon + 1)));
 		port = (int)lv;
@@ -305,6 +306,9 @@ main(int argc, char **argv)
 	if (schemas != NULL && (nsch = fx_bschema_load(&cfg.schemas, schemas,
 	    err, sizeof err)) < 0)
 		fx_die(FX_EXIT_USAGE, "%s", err);
+	if (schemas != NULL && schemas != sdir && access(schemas, R_OK) != 0)
+		fx_die(FX_EXIT_USAGE, "--schemas %s: %s", schemas,
+		    strerror(errno));
 	if (nsch == 0 && !quiet)
 		fx_warn("no Beckn schemas found (--schemas DIR): requests are "
 		    "not validated against them");
@@ -327,13 +331,6 @@ main(int argc, char **argv)
 	if (cfg.provider_name == NULL)
 		cfg.provider_name = cfg.provider_id;
 	the_bpp = bpp_new(&cfg);
-	if (port_file != NULL) {
-		FILE *f = fopen(port_file, "w");
-
-		if (f == NULL || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0)
-			fx_die(FX_EXIT_FAIL, "%s: %s", port_file,
-			    strerror(errno));
-	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -341,6 +338,13 @@ main(int argc, char **argv)
 	if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0 ||
 	    fx_loop_watch(loop, sfd, on_signal, NULL) != 0)
 		fx_die(FX_EXIT_FAIL, "signalfd: %s", strerror(errno));
+	if (port_file != NULL) {
+		FILE *f = fopen(port_file, "w");
+
+		if (f == NULL || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0)
+			fx_die(FX_EXIT_FAIL, "%s: %s", port_file,
+			    strerror(errno));
+	}
 	if (!quiet)
 		fprintf(stderr, PROG ": %s (%s) listening on %s, %zu DERs in "
 		    "the catalog\n",

@@ -213,6 +213,9 @@ emit_plan(const struct planrec *pr)
 {
 	planrec_put(&ob, pr);
 	fx_writer_record(out, &ob);
+	/* a plan goes on at once, not with the next block: the buyer's
+	 * 5-second clock runs from the state change */
+	fx_writer_flush(out);
 	n_plans++;
 	if (strcmp(pr->status, "dispatch") == 0 ||
 	    strcmp(pr->status, "approved") == 0)

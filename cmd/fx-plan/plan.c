@@ -523,6 +523,8 @@ plan(struct feeder *fs, const struct change *c, int approved,
 		rc = -1;
 		goto out;
 	}
+	/* made now: after the solve, not before it */
+	pr->planned_at_wall = fx_time_now();
 	pr->solver = r.solver == FX_FLEX_MILP ? "glpk" : "greedy";
 	pr->solver_status = r.status;
 	pr->solve_ms = r.solve_ms;
