@@ -265,7 +265,7 @@ USAGE_FIRST='usage: fx-beckn --id bap_id --key file --registry file [-q]'
 	[ "$(jq -c '[.status, .der_id, .verified, (.obp_id | test("^OBP-"))]' out.4 | paste -sd' ')" = '["active","did:fx:bat-0001",true,true] ["completed","did:fx:bat-0001",true,true]' ]
 	[ "$(jq -r .delivered_kwh out.4 | tail -n 1)" != null ]
 	schema=ok
-	[ -d "$FX_BIN/../schemas/beckn" ] || schema=unchecked
+	[ -d "$FX_BIN/../schemas/beckn" ] || [ -n "${FX_SCHEMA_DIR:-}" ] || schema=unchecked
 	[ "$(cat out.6)" = '{"direction":"out","http_status":200,"ack":"ACK"}
 {"direction":"in","path":"/on_select","signature":"ok: bpp.example|k1","schema":"'$schema'"}' ]
 	[[ "$(cat out.7)" =~ ^\{\"id\":\"[-0-9a-f]{36}\",\"status\":\"ACTIVE\"\}$ ]]
