@@ -417,6 +417,9 @@ callback(bpp *b, bpp_answer *a, const fx_bctx *req, int action, jv msg)
 	cb->action = action;
 	snprintf(cb->transaction_id, sizeof cb->transaction_id, "%s",
 	    req->transaction_id);
+	/* a callback keeps its request's message id (reply_ctx) */
+	snprintf(cb->message_id, sizeof cb->message_id, "%s",
+	    req->message_id);
 	jv_free(s);
 	a->cb = cb;
 }
@@ -818,17 +821,7 @@ bpp_log_callback(bpp *b, const bpp_callback *cb, int status,
 	memset(&c, 0, sizeof c);
 	snprintf(c.transaction_id, sizeof c.transaction_id, "%s",
 	    cb->transaction_id);
-	{
-		jv m = fx_json_parse(cb->body, cb->len, e, sizeof e);
-		jv ctx = fx_json_get(m, "context");
-		const char *id = fx_json_str(ctx, cb->profile == FX_BECKN_V2 ?
-		    "messageId" : "message_id");
-
-		if (id != NULL)
-			snprintf(c.message_id, sizeof c.message_id, "%s", id);
-		jv_free(ctx);
-		jv_free(m);
-	}
+	snprintf(c.message_id, sizeof c.message_id, "%s", cb->message_id);
 	b->st.callbacks++;
 	if (status == 0 || status >= 300)
 		b->st.callbacks_failed++;
