@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "flexder.h"
 #include "json.h"
 #include "plan.h"
 
@@ -281,15 +282,6 @@ quantile_of(const fx_fstep *st, int q)
 	return q == Q_P50 ? st->p50 : q == Q_HI80 ? st->hi80 : st->hi95;
 }
 
-/* The fraction of [a, b) inside [lo, hi). */
-static double
-fraction(fx_time a, fx_time b, fx_time lo, fx_time hi)
-{
-	fx_time x = a > lo ? a : lo, y = b < hi ? b : hi;
-
-	return y > x ? (double)(y - x) / (double)(b - a) : 0;
-}
-
 static int
 cmp_alloc(const void *pa, const void *pb)
 {
@@ -317,6 +309,7 @@ plan(struct feeder *fs, const struct change *c, int approved,
 	fx_flex_problem p;
 	fx_flex_result r;
 	fx_flex_der *fd = NULL;
+	fx_flex_horizon hz;
 	const fx_der **src = NULL;
 	double need = 0, step_min = 15;
 	const char **aggs = NULL;
@@ -409,6 +402,13 @@ plan(struct feeder *fs, const struct change *c, int approved,
 	}
 
 	/* the candidates */
+	memset(&hz, 0, sizeof hz);
+	hz.nslots = pr->nslots;
+	memcpy(hz.start, pr->start, sizeof hz.start);
+	memcpy(hz.end, pr->end, sizeof hz.end);
+	memcpy(hz.hours, pr->hours, sizeof hz.hours);
+	hz.step_min = step_min;
+	hz.now = c->t;
 	fd = fx_xcalloc(fx_catalog_count(catalog) + 1, sizeof *fd);
 	src = fx_xcalloc(fx_catalog_count(catalog) + 1, sizeof *src);
 	aggs = fx_xcalloc(fx_catalog_count(catalog) + 1, sizeof *aggs);
@@ -416,71 +416,43 @@ plan(struct feeder *fs, const struct change *c, int approved,
 		const fx_der *der = fx_catalog_get(catalog, i);
 		struct derstate *ds;
 		fx_flex_der *x = &fd[n];
-		int open = 0, ready = 0, room = 0;
+		int why;
 
 		if (der->withdrawn || !fx_der_serves(der, c->feeder_id))
 			continue;
 		pr->candidates++;
 		ds = fx_feeders_find(derstates, der->der_id,
 		    strlen(der->der_id));
-		memset(x, 0, sizeof *x);
-		for (s = 0; s < pr->nslots; s++) {
-			fx_time rdy = c->t + (fx_time)(der->response_time_s *
-			    1000);
-			double f = fraction(pr->start[s], pr->end[s],
-			    der->available_from, der->available_to);
-			double slot_min = pr->hours[s] * 60;
+		why = fx_flex_candidate(der, &hz, x);
+		if (why == FX_CAND_OK && ds != NULL) {
+			prune(ds->booked, &ds->nbooked, c->t);
+			for (s = 0; s < pr->nslots; s++) {
+				double held = peak_kw(ds->booked, ds->nbooked,
+				    pr->start[s], pr->end[s]);
 
-			open |= f > 0;
-			/* the part of the slot both open and after ready */
-			f = fraction(pr->start[s], pr->end[s],
-			    rdy > der->available_from ? rdy :
-			    der->available_from, der->available_to);
-			ready |= f > 0;
-			if (der->duration_min < slot_min &&
-			    f > der->duration_min / slot_min)
-				f = der->duration_min / slot_min;
-			x->avail[s] = f;
-			x->cap[s] = der->capacity_kw;
-			if (ds != NULL) {
-				prune(ds->booked, &ds->nbooked, c->t);
-				x->cap[s] -= peak_kw(ds->booked,
-				    ds->nbooked, pr->start[s], pr->end[s]);
+				x->cap[s] -= held;
 				if (x->cap[s] < 0)
 					x->cap[s] = 0;
 				/* next to one of its activations: a run here
 				 * would lengthen that one past what it was
 				 * booked for */
-				if (touches(ds->booked, ds->nbooked,
-				    pr->start[s], pr->end[s]) &&
-				    peak_kw(ds->booked, ds->nbooked,
-				    pr->start[s], pr->end[s]) <= 0)
+				if (held <= 0 && touches(ds->booked,
+				    ds->nbooked, pr->start[s], pr->end[s]))
 					x->avail[s] = 0;
 			}
-			if (f > 0 && x->cap[s] >= (der->min_kw > FX_FLEX_ON_KW ?
-			    der->min_kw : FX_FLEX_ON_KW))
-				room = 1;
 		}
-		x->max_starts = der->max_activations_per_day;
-		if (x->max_starts >= 0) {
+		if (why == FX_CAND_OK && x->max_starts >= 0) {
 			x->max_starts -= starts_on(ds, c->t);
 			if (x->max_starts < 0)
 				x->max_starts = 0;
 		}
-		if (!open) {
-			pr->excluded[EX_UNAVAILABLE]++;
-			continue;
-		}
-		if (!ready) {
-			pr->excluded[EX_RESPONSE]++;
-			continue;
-		}
-		if (x->max_starts == 0) {
-			pr->excluded[EX_ACTIVATIONS]++;
-			continue;
-		}
-		if (!room) {
-			pr->excluded[EX_BOOKED]++;
+		if (why == FX_CAND_OK)
+			why = fx_flex_candidate_room(x, pr->nslots);
+		if (why != FX_CAND_OK) {
+			pr->excluded[why == FX_CAND_UNAVAILABLE ? EX_UNAVAILABLE :
+			    why == FX_CAND_RESPONSE ? EX_RESPONSE :
+			    why == FX_CAND_ACTIVATIONS ? EX_ACTIVATIONS :
+			    EX_BOOKED]++;
 			continue;
 		}
 		for (k = 0; k < naggs; k++)
@@ -489,18 +461,7 @@ plan(struct feeder *fs, const struct change *c, int approved,
 		if (k == naggs)
 			aggs[naggs++] = der->aggregator_id;
 		x->aggregator = k;
-		x->rel = der->reliability;
-		x->price = der->price_per_kwh;
 		x->type_pref = set.w.type_pref[der->type];
-		x->min_kw = der->min_kw;
-		x->min_slots = (int)ceil(der->min_duration_min / step_min - 1e-9);
-		if (x->min_slots < 1)
-			x->min_slots = 1;
-		x->max_slots = (int)floor(der->duration_min / step_min + 1e-9);
-		if (x->max_slots < x->min_slots)
-			x->max_slots = x->min_slots;
-		/* in minutes too: the first slot may be cut short */
-		x->min_hours = der->min_duration_min / 60;
 		src[n++] = der;
 	}
 
