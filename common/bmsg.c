@@ -375,9 +375,17 @@ v2_resource(const fx_boffer *d)
 	avail = set(avail, "availableUntil", time_str(d->avail_until));
 	if (d->max_duration_ms > 0)
 		avail = set(avail, "maxDuration", dur_str(d->max_duration_ms));
-	if (d->max_per_day > 0)
-		avail = set(avail, "operationalConstraints", set(obj(),
-		    "maxEventsPerDay", jv_number(d->max_per_day)));
+	if (d->max_per_day > 0 || d->min_duration_ms > 0) {
+		jv oc = obj();
+
+		if (d->max_per_day > 0)
+			oc = set(oc, "maxEventsPerDay",
+			    jv_number(d->max_per_day));
+		if (d->min_duration_ms > 0)
+			oc = set(oc, "minDuration",
+			    dur_str(d->min_duration_ms));
+		avail = set(avail, "operationalConstraints", oc);
+	}
 	a = set(a, "availabilityParameters", avail);
 	a = set(a, "reliability", jv_number(d->reliability));
 	if (d->der_pubkey[0])
@@ -450,6 +458,10 @@ v1_item(const fx_boffer *d)
 	if (d->max_per_day > 0) {
 		snprintf(b, sizeof b, "%d", d->max_per_day);
 		list = tag(list, "max_events_per_day", jv_string(b));
+	}
+	if (d->min_duration_ms > 0) {
+		fx_bmsg_duration(d->min_duration_ms, b);
+		list = tag(list, "min_duration", jv_string(b));
 	}
 	list = tag(list, "reliability", dec_str(d->reliability));
 	if (d->der_pubkey[0])
@@ -1171,6 +1183,9 @@ read_v2_resource(jv res, jv offers, fx_boffer *d, char *where,
 		    "operationalConstraints/maxEventsPerDay", &m) == 1)
 			d->max_per_day = m >= 0 && m <= 1e6 ? (int)m : 0;
 	}
+	if (dur_at(res, "resourceAttributes/availabilityParameters/"
+	    "operationalConstraints/minDuration", &ms) == 1)
+		d->min_duration_ms = ms;
 	if (num_at(res, "resourceAttributes/reliability", &d->reliability) !=
 	    1)
 		d->reliability = 1;
@@ -1283,6 +1298,9 @@ read_v1_item(jv it, const char *provider, fx_boffer *d, char *where,
 	if (tag_at(tags, "der", "max_events_per_day", b, sizeof b) == 1 &&
 	    (v = atof(b)) >= 0 && v <= 1e6)
 		d->max_per_day = (int)v;
+	if (tag_at(tags, "der", "min_duration", b, sizeof b) == 1 &&
+	    fx_bmsg_parse_duration(b, &ms) == 0)
+		d->min_duration_ms = ms;
 	d->reliability = 1;
 	if (tag_at(tags, "der", "reliability", b, sizeof b) == 1 &&
 	    (v = atof(b)) >= 0 && v <= 1)

@@ -119,6 +119,7 @@ typedef struct fx_boffer {
 	int64_t response_ms;
 	fx_time avail_from, avail_until;
 	int64_t max_duration_ms;	/* 0: none */
+	int64_t min_duration_ms;	/* shortest run; 0: none */
 	int max_per_day;		/* 0: no limit */
 	double reliability;		/* 0..1 */
 	char der_pubkey[64];		/* base64 Ed25519, "" if none */

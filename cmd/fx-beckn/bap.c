@@ -24,6 +24,7 @@
 #include "bap.h"
 #include "err.h"
 #include "feeders.h"
+#include "flexder.h"
 #include "json.h"
 
 #define MAX_TRIED 16
@@ -51,6 +52,10 @@ typedef struct act {
 	int book;		/* its booking, or -1 */
 	int retries;		/* of that request, after transport errors */
 	int participation_ok;	/* -1 not checked, 0 bad, 1 verified */
+	int live;		/* from the optimiser on the live offers */
+	int reported;		/* an on_status written: with what */
+	double reported_kwh;
+	char reported_progress[sizeof ((fx_border *)0)->progress];
 } act;
 
 typedef struct plan {
@@ -69,6 +74,14 @@ typedef struct plan {
 	double max_kw;
 	int unreachable;	/* BPPs not reached in this discovery */
 	int kept;		/* rediscoveries for an unreachable network */
+	/* the plan's problem, to run the optimiser again on the offers
+	 * discovery brings back (R37): nslots 0 when the plan lacks it */
+	fx_flex_horizon hz;
+	double required_kw[FX_FLEX_MAX_SLOTS];
+	double w_cost, w_rel, w_unmet, type_pref[FX_DER_NTYPES];
+	double agg_share;
+	int greedy;		/* the plan was made by the greedy alone */
+	char why_none[320];	/* the live optimiser allocated nothing */
 } plan;
 
 /* transaction id -> what it belongs to */
@@ -309,6 +322,7 @@ order_rec(bap *b, act *a, const char *status, const char *reason)
 		    (double)(a->confirm_sent - a->p->detected_wall));
 	fx_buf_puts(&r, ",\"attempt\":");
 	fx_buf_int(&r, a->attempts);
+	put_str(&r, "allocation", a->live ? "live" : "plan");
 	if (a->der_pub[0])
 		put_str(&r, "der_public_key", a->der_pub);
 	if (a->o.participation[0]) {
@@ -427,6 +441,10 @@ catalog_rec(bap *b, plan *p, const fx_subscriber *bpp)
 			fx_buf_puts(&r, ",\"max_activations_per_day\":");
 			fx_buf_int(&r, o->max_per_day);
 		}
+		if (o->min_duration_ms > 0 && (o->max_duration_ms <= 0 ||
+		    o->min_duration_ms <= o->max_duration_ms))
+			put_num(&r, "min_duration_min",
+			    (double)o->min_duration_ms / 60000);
 		put_time(&r, "available_from", o->avail_from);
 		put_time(&r, "available_to", o->avail_until);
 		fx_buf_putc(&r, '}');
@@ -785,7 +803,7 @@ fits(const act *a, const fx_boffer *o)
 	    + 1e-9 >= a->o.kw && o->min_kw <= a->o.kw + 1e-9
 	    && o->avail_from <= a->o.start && o->avail_until >= a->o.end &&
 	    (o->max_duration_ms <= 0 || o->max_duration_ms >= a->o.end -
-	    a->o.start);
+	    a->o.start) && o->min_duration_ms <= a->o.end - a->o.start;
 }
 
 /* OBP-<yyyymmddThhmmssmmmZ, the UTC time now>-<8 random hex digits>:
@@ -805,6 +823,31 @@ obp_id(char out[FX_BMSG_ID])
 		fx_die(FX_EXIT_FAIL, "no random bytes from OpenSSL");
 	snprintf(out, FX_BMSG_ID, "OBP-%s%03dZ-%02x%02x%02x%02x", c,
 	    (int)(now % 1000), r[0], r[1], r[2], r[3]);
+}
+
+/* No (further) attempt at a: it fails, with an alert. */
+static void
+act_fail(act *a, const char *why)
+{
+	plan *p = a->p;
+	char what[600];
+
+	if (a->timer) {
+		fx_loop_cancel(a->b->loop, a->timer);
+		a->timer = 0;
+	}
+	a->await = -1;	/* a late callback no longer revives it */
+	release(a);
+	a->state = A_DONE;
+	a->b->busy--;
+	a->b->st.failed++;
+	/* after attempts, the last one's failed record stands */
+	if (a->attempts == 0)
+		order_rec(a->b, a, "failed", why);
+	snprintf(what, sizeof what, "%s: no Beckn order for %.3f kW "
+	    "after %d attempt%s: %s", p->feeder_id, a->o.kw,
+	    a->attempts, a->attempts == 1 ? "" : "s", why);
+	alert_rec(a->b, p, a, what);
 }
 
 /* Starts the next attempt of a: the DER the plan chose if it is offered,
@@ -833,29 +876,10 @@ act_start(act *a, const char *planned)
 	}
 	if (best < 0 || a->attempts >= a->b->cfg->max_attempts ||
 	    a->attempts >= MAX_TRIED) {
-		char what[400];
-
-		const char *why = a->attempts == 0 ? "no DER offered serves the "
+		act_fail(a, a->attempts == 0 ? "no DER offered serves the "
 		    "feeder and can run it" : best < 0 ? "no other DER offered "
 		    "serves the feeder and can run it" : "--max-attempts "
-		    "reached";
-
-		if (a->timer) {
-			fx_loop_cancel(a->b->loop, a->timer);
-			a->timer = 0;
-		}
-		a->await = -1;	/* a late callback no longer revives it */
-		release(a);
-		a->state = A_DONE;
-		a->b->busy--;
-		a->b->st.failed++;
-		/* after attempts, the last one's failed record stands */
-		if (a->attempts == 0)
-			order_rec(a->b, a, "failed", why);
-		snprintf(what, sizeof what, "%s: no Beckn order for %.3f kW "
-		    "after %d attempt%s: %s", p->feeder_id, a->o.kw,
-		    a->attempts, a->attempts == 1 ? "" : "s", why);
-		alert_rec(a->b, p, a, what);
+		    "reached");
 		return;
 	}
 	snprintf(a->tried[a->attempts++], FX_BMSG_ID, "%s",
@@ -912,8 +936,221 @@ act_next(act *a, const char *why)
 static void
 act_step(act *a)
 {
-	if (a->state == A_WAITING && a->attempts == 0)
+	if (a->state != A_WAITING || a->attempts != 0)
+		return;
+	if (a->p->why_none[0])
+		act_fail(a, a->p->why_none);
+	else
 		act_start(a, a->o.der_id[0] ? a->tried[MAX_TRIED - 1] : NULL);
+}
+
+/* A new activation of p, not yet tried: der (the one chosen for it),
+ * kw over [start, end). */
+static act *
+new_act(plan *p, const char *der, double kw, fx_time start, fx_time end)
+{
+	act *a = fx_xcalloc(1, sizeof *a);
+
+	a->p = p;
+	a->b = p->b;
+	a->await = -1;
+	a->initiated = fx_time_now();
+	a->book = -1;
+	a->offer_price = NAN;
+	a->confirmed = INT64_MIN;
+	fx_border_init(&a->o);
+	a->o.kw = kw;
+	a->o.start = start;
+	a->o.end = end;
+	/* the DER chosen, kept for the first attempt */
+	snprintf(a->o.der_id, sizeof a->o.der_id, "%s", der);
+	snprintf(a->tried[MAX_TRIED - 1], FX_BMSG_ID, "%s", der);
+	snprintf(a->o.feeder_id, sizeof a->o.feeder_id, "%s", p->feeder_id);
+	snprintf(a->o.event_id, sizeof a->o.event_id, "%s", p->event_id);
+	snprintf(a->o.plan_id, sizeof a->o.plan_id, "%s", p->plan_id);
+	return a;
+}
+
+static int
+planned(const plan *p, const char *der)
+{
+	int i;
+
+	for (i = 0; i < p->nacts; i++)
+		if (strcmp(p->acts[i]->tried[MAX_TRIED - 1], der) == 0)
+			return 1;
+	return 0;
+}
+
+/* An offer as a catalog DER (borrowing its strings): what catalog_rec
+ * writes. */
+static void
+offer_der(const fx_boffer *o, fx_der *d)
+{
+	memset(d, 0, sizeof *d);
+	d->der_id = (char *)o->der_id;
+	d->aggregator_id = (char *)o->provider_id;
+	d->type = fx_der_type_parse(o->type);
+	if (d->type < 0)
+		d->type = FX_DER_OTHER;
+	d->capacity_kw = o->capacity_kw;
+	d->response_time_s = (double)o->response_ms / 1000;
+	d->duration_min = o->max_duration_ms > 0 ?
+	    (double)o->max_duration_ms / 60000 : 1440;
+	d->price_per_kwh = o->price_per_kwh;
+	d->min_kw = o->min_kw <= o->capacity_kw ? o->min_kw : 0;
+	d->max_activations_per_day = o->max_per_day > 0 ? o->max_per_day : -1;
+	if (o->min_duration_ms > 0 && (o->max_duration_ms <= 0 ||
+	    o->min_duration_ms <= o->max_duration_ms))
+		d->min_duration_min = (double)o->min_duration_ms / 60000;
+	d->available_from = o->avail_from;
+	d->available_to = o->avail_until;
+	d->reliability = o->reliability > 0 ? o->reliability : 1;
+}
+
+/* Is offer i the one of its DER to use: none cheaper, none as cheap
+ * before it (a DER two BPPs offer)? */
+static int
+first_of_der(const plan *p, int i)
+{
+	const fx_boffer *o = &p->offers[i];
+	int j;
+
+	for (j = 0; j < p->noffers; j++)
+		if (j != i && strcmp(p->offers[j].der_id, o->der_id) == 0 &&
+		    (p->offers[j].price_per_kwh < o->price_per_kwh ||
+		    (p->offers[j].price_per_kwh == o->price_per_kwh && j < i)))
+			return 0;
+	return 1;
+}
+
+/*
+ * Runs the optimiser again on the offers discovery brought back (R37):
+ * the plan's slots, need, weights and aggregator share, with the offers
+ * as DERs (what this process already holds of each taken off), as
+ * fx-plan does on its catalog.  Its activations replace the plan's; when
+ * it allocates nothing, the plan's fail with the reason.  When it cannot
+ * run (a plan out of range), the plan's activations stand.
+ */
+static void
+replan_live(plan *p)
+{
+	bap *b = p->b;
+	int ns = p->hz.nslots, n = 0, naggs = 0, cand = 0, i, k, s, d;
+	int ex[FX_CAND_BOOKED + 1] = { 0 };
+	fx_flex_der *fd = fx_xcalloc((size_t)p->noffers, sizeof *fd);
+	int *src = fx_xcalloc((size_t)p->noffers, sizeof *src);
+	const fx_subscriber **aggs = fx_xcalloc((size_t)p->noffers,
+	    sizeof *aggs);
+	fx_flex_problem pb;
+	fx_flex_result r;
+	act **acts = NULL;
+	int nacts = 0;
+	char err[256];
+
+	for (i = 0; i < p->noffers; i++) {
+		const fx_boffer *o = &p->offers[i];
+		fx_flex_der *x = &fd[n];
+		fx_der der;
+		int why;
+
+		if ((!serves(o, p->feeder_id) && !planned(p, o->der_id)) ||
+		    !first_of_der(p, i))
+			continue;
+		cand++;
+		offer_der(o, &der);
+		why = fx_flex_candidate(&der, &p->hz, x);
+		if (why == FX_CAND_OK) {
+			for (s = 0; s < ns; s++) {
+				x->cap[s] -= booked(b, o->der_id, p->hz.start[s],
+				    p->hz.end[s]);
+				if (x->cap[s] < 0)
+					x->cap[s] = 0;
+			}
+			why = fx_flex_candidate_room(x, ns);
+		}
+		if (why != FX_CAND_OK) {
+			ex[why]++;
+			continue;
+		}
+		for (k = 0; k < naggs; k++)
+			if (aggs[k] == p->offer_bpp[i])
+				break;
+		if (k == naggs)
+			aggs[naggs++] = p->offer_bpp[i];
+		x->aggregator = k;
+		x->type_pref = p->type_pref[der.type];
+		src[n++] = i;
+	}
+	memset(&pb, 0, sizeof pb);
+	pb.nslots = ns;
+	memcpy(pb.hours, p->hz.hours, sizeof pb.hours);
+	memcpy(pb.required_kw, p->required_kw, sizeof pb.required_kw);
+	pb.nders = n;
+	pb.ders = fd;
+	pb.naggs = naggs > 0 ? naggs : 1;
+	pb.agg_share = p->agg_share;
+	pb.w_cost = p->w_cost;
+	pb.w_reliability = p->w_rel;
+	pb.w_unmet = p->w_unmet;
+	pb.time_limit_ms = b->cfg->solve_ms > 0 ? b->cfg->solve_ms : 1;
+	if (n == 0) {
+		snprintf(p->why_none, sizeof p->why_none, cand == 0 ? "no DER "
+		    "offered serves the feeder" : "none of the %d DERs offered "
+		    "for the feeder can run in the plan's slots (%d unavailable, "
+		    "%d too slow to respond, %d out of activations, %d fully "
+		    "booked)", cand, ex[FX_CAND_UNAVAILABLE],
+		    ex[FX_CAND_RESPONSE], ex[FX_CAND_ACTIVATIONS],
+		    ex[FX_CAND_BOOKED]);
+		goto out;
+	}
+	if ((b->cfg->solve_ms > 0 ? fx_flex_solve(&pb, &r, err, sizeof err) :
+	    fx_flex_greedy(&pb, &r, err, sizeof err)) != 0) {
+		fx_warn("plan %s: the optimiser cannot run on the live offers "
+		    "(%s): the plan's activations stand", p->plan_id, err);
+		goto out;
+	}
+	/* each run of slots at one level is an activation */
+	for (d = 0; d < n; d++)
+		for (s = 0; s < ns; s++) {
+			double q = r.kw[d * ns + s];
+			int e = s + 1;
+
+			if (!(q > 0))
+				continue;
+			while (e < ns && fabs(r.kw[d * ns + e] - q) <= 1e-9)
+				e++;
+			acts = fx_xrealloc(acts, (unsigned long)(nacts + 1) *
+			    sizeof *acts);
+			acts[nacts] = new_act(p, p->offers[src[d]].der_id, q,
+			    p->hz.start[s], p->hz.end[e - 1]);
+			acts[nacts++]->live = 1;
+			s = e - 1;
+		}
+	fx_flex_result_free(&r);
+	if (nacts == 0) {
+		snprintf(p->why_none, sizeof p->why_none, "the optimiser, run "
+		    "again on the %d DERs offered that can run, allocates "
+		    "none of them: none is worth its cost against unmet "
+		    "volume (curtailment weight %g per kWh)", n, p->w_unmet);
+		goto out;
+	}
+	/* the live allocation replaces the plan's (none started yet) */
+	for (i = 0; i < p->nacts; i++)
+		free(p->acts[i]);
+	free(p->acts);
+	b->busy += nacts - p->nacts;
+	b->st.activations += (unsigned long long)nacts;
+	b->st.activations -= (unsigned long long)p->nacts;
+	p->acts = acts;
+	p->nacts = nacts;
+	acts = NULL;
+	b->st.reoptimised++;
+out:
+	free(acts);
+	free(fd);
+	free(src);
+	free(aggs);
 }
 
 static void start_discovery(plan *p);
@@ -957,6 +1194,8 @@ discovery_done(plan *p)
 		return;
 	}
 	p->ordering = 1;
+	if (b->cfg->reoptimise && p->hz.nslots > 0 && p->noffers > 0)
+		replan_live(p);
 	for (i = 0; i < p->nacts; i++)
 		act_step(p->acts[i]);
 }
@@ -1054,6 +1293,63 @@ start_discovery(plan *p)
 		    on_discovery_deadline, p);
 }
 
+/* The plan's problem, for the live optimiser (replan_live): its slots
+ * (start, end, required_kw), weights and aggregator share; p->hz.nslots
+ * stays 0 when any is missing or out of range. */
+static void
+read_problem(plan *p, jv r)
+{
+	static const char *const types[FX_DER_NTYPES] = { "battery", "EV",
+	    "HVAC", "other" };
+	jv slots = fx_json_get(r, "slots"), w = fx_json_get(r, "weights");
+	jv tp = fx_json_get(w, "type_preference");
+	fx_time issued;
+	int64_t step = 0;
+	int n = 0, ok = 1, t;
+
+	ok = tm(r, "issued_at", &issued) && jv_get_kind(slots) ==
+	    JV_KIND_ARRAY && num(w, "cost", &p->w_cost) && p->w_cost >= 0 &&
+	    num(w, "reliability", &p->w_rel) && p->w_rel >= 0 &&
+	    num(w, "curtailment", &p->w_unmet) && p->w_unmet >= 0;
+	for (t = 0; ok && t < FX_DER_NTYPES; t++)
+		ok = num(tp, types[t], &p->type_pref[t]);
+	p->agg_share = 1;
+	if (ok && fx_json_num(r, "max_aggregator_share", &p->agg_share) ==
+	    1 && !(p->agg_share > 0 && p->agg_share <= 1))
+		ok = 0;
+	if (ok)
+		jv_array_foreach(slots, i, x) {
+			(void)i;
+			if (!ok || n >= FX_FLEX_MAX_SLOTS ||
+			    !tm(x, "start", &p->hz.start[n]) ||
+			    !tm(x, "end", &p->hz.end[n]) ||
+			    p->hz.end[n] <= p->hz.start[n] ||
+			    (n > 0 && p->hz.start[n] < p->hz.end[n - 1]) ||
+			    !num(x, "required_kw", &p->required_kw[n]) ||
+			    !(p->required_kw[n] >= 0 &&
+			    isfinite(p->required_kw[n])))
+				ok = 0;
+			else {
+				int64_t len = p->hz.end[n] - p->hz.start[n];
+
+				p->hz.hours[n] = (double)len / 3600000;
+				if (len > step)
+					step = len;
+				n++;
+			}
+			jv_free(x);
+		}
+	if (ok && n > 0) {
+		p->hz.nslots = n;
+		p->hz.step_min = (double)step / 60000;
+		p->hz.now = issued;
+	} else
+		p->hz.nslots = 0;
+	jv_free(tp);
+	jv_free(w);
+	jv_free(slots);
+}
+
 int
 bap_plan(bap *b, const char *rec, size_t len)
 {
@@ -1088,34 +1384,21 @@ bap_plan(bap *b, const char *rec, size_t len)
 	p->window_start = INT64_MAX;
 	p->window_end = INT64_MIN;
 	jv_array_foreach(acts, k, x) {
-		act *a = fx_xcalloc(1, sizeof *a);
 		const char *der = fx_json_str(x, "der_id");
+		double kw;
+		fx_time start, end;
+		act *a;
 
 		(void)k;
-		a->p = p;
-		a->b = b;
-		a->await = -1;
-		a->initiated = fx_time_now();
-		a->book = -1;
-		a->offer_price = NAN;
-		a->confirmed = INT64_MIN;
-		fx_border_init(&a->o);
-		if (!num(x, "kw", &a->o.kw) || !tm(x, "start", &a->o.start) ||
-		    !tm(x, "end", &a->o.end) || der == NULL ||
-		    a->o.end <= a->o.start || !(a->o.kw > 0)) {
+		if (!num(x, "kw", &kw) || !tm(x, "start", &start) ||
+		    !tm(x, "end", &end) || der == NULL || end <= start ||
+		    !(kw > 0)) {
 			fx_warn("plan %s: an activation without der_id, kw, start "
 			    "and end: skipped", p->plan_id);
-			free(a);
 			jv_free(x);
 			continue;
 		}
-		/* the DER the plan chose, kept for the first attempt */
-		snprintf(a->o.der_id, sizeof a->o.der_id, "%s", der);
-		snprintf(a->tried[MAX_TRIED - 1], FX_BMSG_ID, "%s", der);
-		snprintf(a->o.feeder_id, sizeof a->o.feeder_id, "%s",
-		    p->feeder_id);
-		snprintf(a->o.event_id, sizeof a->o.event_id, "%s", p->event_id);
-		snprintf(a->o.plan_id, sizeof a->o.plan_id, "%s", p->plan_id);
+		a = new_act(p, der, kw, start, end);
 		if (a->o.start < p->window_start)
 			p->window_start = a->o.start;
 		if (a->o.end > p->window_end)
@@ -1128,6 +1411,7 @@ bap_plan(bap *b, const char *rec, size_t len)
 		jv_free(x);
 	}
 	jv_free(acts);
+	read_problem(p, r);
 	jv_free(r);
 	if (p->nacts == 0) {
 		free(p->acts);
@@ -1296,11 +1580,27 @@ on_order_callback(bap *b, act *a, const txn_ref *t, const fx_bctx *c, jv msg)
 			    "COMPLETED");
 			send_step(a, FX_BA_UPDATE);
 		} else {
-			/* ask again when the window ends */
-			order_rec(b, a, order_status(a), NULL);
+			/* ask again after --status-interval, or when the window
+			 * ends if that is sooner; a record when what the BPP
+			 * reports has changed (R43, R47) */
+			int64_t wait = a->o.end - fx_time_now() + 1000;
+
+			if (b->cfg->status_ms > 0 && wait > b->cfg->status_ms)
+				wait = b->cfg->status_ms;
+			if (!a->reported || strcmp(a->o.progress,
+			    a->reported_progress) != 0 || !(a->o.delivered_kwh ==
+			    a->reported_kwh || (isnan(a->o.delivered_kwh) &&
+			    isnan(a->reported_kwh)))) {
+				order_rec(b, a, order_status(a), NULL);
+				a->reported = 1;
+				a->reported_kwh = a->o.delivered_kwh;
+				snprintf(a->reported_progress,
+				    sizeof a->reported_progress, "%s",
+				    a->o.progress);
+			}
 			a->await = FX_BA_ON_STATUS;
-			a->timer = fx_loop_timer(b->loop, (long)(a->o.end -
-			    fx_time_now()) + 1000, resend_status, a);
+			a->timer = fx_loop_timer(b->loop, (long)wait,
+			    resend_status, a);
 		}
 		return;
 	case FX_BA_ON_UPDATE:

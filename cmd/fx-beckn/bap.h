@@ -35,6 +35,11 @@ typedef struct bap_config {
 	double price_tolerance;		/* accept a quote up to this share
 					 * over the offer */
 	int payloads;
+	int reoptimise;			/* run the optimiser again on the
+					 * offers discovery brings back */
+	int solve_ms;			/* its time limit; 0: the greedy */
+	int64_t status_ms;		/* an active order's status asked this
+					 * often in its window (0: at its end) */
 } bap_config;
 
 typedef struct bap bap;
@@ -55,6 +60,7 @@ int bap_busy(const bap *b);
 typedef struct bap_stats {
 	unsigned long long plans, activations, ordered, completed, failed,
 	    alerts, callbacks, rejected_callbacks;
+	unsigned long long reoptimised;	/* plans allocated again on live offers */
 	double sla_ms_max;
 } bap_stats;
 const bap_stats *bap_get_stats(const bap *b);

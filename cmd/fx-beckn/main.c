@@ -43,8 +43,9 @@ usage(int st)
 	fprintf(st ? stderr : stdout,
 "usage: fx-beckn --id bap_id --key file --registry file [-q]\n"
 "              [--discovery-timeout dur] [--drain dur] [--key-id id]\n"
-"              [--listen host:port] [--max-attempts n] [--payloads]\n"
-"              [--price-tolerance x] [--public-url url] [--schemas dir]\n"
+"              [--listen host:port] [--max-attempts n] [--no-reoptimise]\n"
+"              [--payloads] [--price-tolerance x] [--public-url url]\n"
+"              [--schemas dir] [--solve-limit dur] [--status-interval dur]\n"
 "              [--step-timeout dur] [file ...]\n"
 "       fx-beckn keygen --id subscriber_id --key-id id --url url\n"
 "              [--profile v2|v1.1] [--type BAP|BPP|BG] -o prefix\n"
@@ -782,11 +783,14 @@ cmd_run(int argc, char **argv)
 		{ "key-id", required_argument, NULL, 'K' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "max-attempts", required_argument, NULL, 'm' },
+		{ "no-reoptimise", no_argument, NULL, 'N' },
 		{ "payloads", no_argument, NULL, 'y' },
 		{ "price-tolerance", required_argument, NULL, 'p' },
 		{ "public-url", required_argument, NULL, 'u' },
 		{ "registry", required_argument, NULL, 'r' },
 		{ "schemas", required_argument, NULL, 'S' },
+		{ "solve-limit", required_argument, NULL, 'L' },
+		{ "status-interval", required_argument, NULL, 'T' },
 		{ "step-timeout", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -806,6 +810,9 @@ cmd_run(int argc, char **argv)
 	cfg.step_ms = 5000;
 	cfg.max_attempts = 3;
 	cfg.price_tolerance = 0.05;
+	cfg.reoptimise = 1;
+	cfg.solve_ms = 50;
+	cfg.status_ms = 60000;
 	while ((ch = getopt_long(argc, argv, "hq", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'D': cfg.discovery_ms = fx_opt_duration(
@@ -816,6 +823,20 @@ cmd_run(int argc, char **argv)
 		case 'k': keyfile = optarg; break;
 		case 'K': cfg.key_id = optarg; break;
 		case 'l': listen_at = optarg; break;
+		case 'L':
+			/* 0: the greedy alone */
+			lv = strcmp(optarg, "0") == 0 ? 0 :
+			    (long)fx_opt_duration("--solve-limit", optarg);
+			if (lv > 60000)
+				fx_die(FX_EXIT_USAGE, "--solve-limit: at most 60s, "
+				    "not '%s'", fx_quote(optarg, strlen(optarg)));
+			cfg.solve_ms = (int)lv;
+			break;
+		case 'N': cfg.reoptimise = 0; break;
+		case 'T':
+			cfg.status_ms = strcmp(optarg, "0") == 0 ? 0 :
+			    fx_opt_duration("--status-interval", optarg);
+			break;
 		case 'm':
 			lv = strtol(optarg, &end, 10);
 			if (*end != '\0' || lv < 1 || lv > 16)
@@ -906,10 +927,11 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, PROG ": %llu records in, %llu plans dispatched "
 		    "(%llu activations): %llu orders confirmed, %llu completed, "
 		    "%llu failed; %llu alerts; %llu callbacks (%llu refused); "
+		    "%llu plans allocated again on live offers; "
 		    "detection to CONFIRM at most %.0f ms\n", run.in, st->plans,
 		    st->activations, st->ordered, st->completed, st->failed,
 		    st->alerts, st->callbacks, st->rejected_callbacks,
-		    st->sla_ms_max);
+		    st->reoptimised, st->sla_ms_max);
 	fx_http_server_close(srv);
 	bap_free(run.b);
 	fx_loop_free(run.loop);

@@ -304,6 +304,7 @@ offer_of(bpp *b, const fx_der *d, fx_boffer *o, fx_time now, fx_time from,
 	    from;
 	o->avail_until = d->available_to != INT64_MAX ? d->available_to : to;
 	o->max_duration_ms = (int64_t)(d->duration_min * 60000);
+	o->min_duration_ms = (int64_t)(d->min_duration_min * 60000);
 	o->max_per_day = d->max_activations_per_day > 0 ?
 	    d->max_activations_per_day : 0;
 	o->reliability = d->reliability;

@@ -75,6 +75,7 @@ offer(int i)
 	d.avail_until = 1763416800000LL;
 	d.max_duration_ms = 7200000;
 	d.max_per_day = 2;
+	d.min_duration_ms = 1800000;
 	d.reliability = 0.95;
 	snprintf(d.der_pubkey, sizeof d.der_pubkey,
 	    "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
@@ -117,6 +118,7 @@ same_offer(const fx_boffer *a, const fx_boffer *b)
 	    a->avail_until == b->avail_until &&
 	    a->max_duration_ms == b->max_duration_ms &&
 	    a->max_per_day == b->max_per_day &&
+	    a->min_duration_ms == b->min_duration_ms &&
 	    fabs(a->reliability - b->reliability) < 1e-9 &&
 	    strcmp(a->der_pubkey, b->der_pubkey) == 0 &&
 	    strcmp(a->feeders, b->feeders) == 0;
