@@ -1,4 +1,5 @@
 /* http.c - see http.h */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -1596,4 +1597,50 @@ void
 fx_loop_stop(fx_loop *loop)
 {
 	loop->stopped = 1;
+}
+
+int
+fx_http_parse_hostport(const char *s, char *host, size_t hostlen,
+    int *port, char *err, size_t errlen)
+{
+	const char *h = s, *colon;
+	size_t n;
+	char *end;
+	long v;
+
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':') {
+			snprintf(err, errlen, "want HOST:PORT or [IPV6]:PORT, "
+			    "not '%s'", s);
+			return -1;
+		}
+		h = s + 1;
+		n = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL) {
+			snprintf(err, errlen, "want HOST:PORT, not '%s'", s);
+			return -1;
+		}
+		n = (size_t)(colon - s);
+	}
+	if (n == 0 || n >= hostlen) {
+		snprintf(err, errlen, "%s host in '%s'", n == 0 ? "no" :
+		    "too long a", s);
+		return -1;
+	}
+	errno = 0;
+	v = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || v < 0 ||
+	    v > 65535 || !isdigit((unsigned char)colon[1])) {
+		snprintf(err, errlen, "bad port '%s': want 0 to 65535",
+		    colon + 1);
+		return -1;
+	}
+	memcpy(host, h, n);
+	host[n] = '\0';
+	*port = (int)v;
+	return 0;
 }

@@ -153,6 +153,14 @@ fx_http_server *fx_http_listen(fx_loop *loop, const char *host, int port,
 int fx_http_server_port(const fx_http_server *srv);
 
 /*
+ * Splits a --listen argument, HOST:PORT (an IPv6 host in brackets,
+ * [::1]:8080), into host (without brackets, at most hostlen - 1 bytes)
+ * and port (0 to 65535).  Returns 0, or -1 with what is wrong in err.
+ */
+int fx_http_parse_hostport(const char *s, char *host, size_t hostlen,
+    int *port, char *err, size_t errlen);
+
+/*
  * Sets the largest request body accepted, in bytes (0: FX_HTTP_MAX_BODY),
  * for requests whose head arrives afterwards.  A larger one is answered
  * 413 without calling the handler: at once, before it is sent, when the

@@ -84,13 +84,14 @@ keep() {
 }
 
 # once_confirmed FILE: for each activation (plan, start, end, kW), at
-# most one transaction reached active; for each (plan, start, DER), at
-# most one active record per transaction.
+# most one transaction reached active; each transaction's active records
+# (the confirmation's, then one per status report that changed) are of
+# one order, confirmed once.
 once_confirmed() {
 	jq -e -s '
 	    [.[] | select(.type == "order")] as $o |
-	    ($o | map(select(.status == "active")) |
-	     group_by([.plan_id, .start, .der_id, .transaction_id]) | all(length == 1)) and
+	    ($o | map(select(.status == "active")) | group_by(.transaction_id) |
+	     all(map([.order_id, .timestamps.confirmation, .plan_id, .start, .der_id]) | unique | length == 1)) and
 	    ($o | map(select(.status == "active")) | group_by([.plan_id, .start, .end, .kw]) |
 	     all(map(.transaction_id) | unique | length == 1))' "$1" > /dev/null
 }

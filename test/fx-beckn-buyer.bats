@@ -115,7 +115,7 @@ passed() {
 # summary IN PLANS ACTS ORDERED COMPLETED FAILED ALERTS: the pattern of
 # the buyer's last line on stderr.
 summary() {
-	echo "fx-beckn: $1 records in, $2 plans dispatched ($3 activations): $4 orders confirmed, $5 completed, $6 failed; $7 alerts; * callbacks (0 refused); * plans allocated again on live offers; detection to CONFIRM at most * ms"
+	echo "fx-beckn: $1 records in, $2 plans dispatched ($3 activations): $4 orders confirmed, $5 completed, $6 failed; $7 alerts; * callbacks (0 refused); * plans allocated again on live offers, * on a recent catalog; detection to CONFIRM at most * ms"
 }
 
 # started N: the pattern of the buyer's first line on stderr, N registry
@@ -446,6 +446,92 @@ reselected() {
 	        select(.der_id as $i | any($got[]; .der_id == $i));
 	        .der_id as $id | .constraints.min_duration_min as $m |
 	        any($got[]; .der_id == $id and .constraints.min_duration_min == $m))' out.ndjson
+}
+
+@test "--status-interval 1s: an order whose window is running has its status asked each second, an active record each time the delivery grows, then completed" {
+	bpp bpp.test 2.0.0
+	# did:fx:bat-0001 at 40 kW from a minute ago to 4 s from now
+	plan E1/1 F001 dispatch did:fx:bat-0001,40,-1,0 |
+	    jq -c --arg e "$(date -u -d @$(( $(date +%s) + 4 )) +%Y-%m-%dT%H:%M:%SZ)" ".activations[0].end = \$e" > in.ndjson
+	buy --status-interval 1s in.ndjson
+	[ "$status" -eq 0 ]
+	validate out.ndjson
+	# on_status at least three times: right after the confirmation, and
+	# at least twice more in the window
+	[ "$(jq -s 'map(select(.type == "beckn" and .direction == "in" and .action == "on_status")) | length' out.ndjson)" -ge 3 ]
+	# active records: the confirmation's, then one per new delivery figure,
+	# growing; then completed, at the last figure at least
+	jq -e -s '[.[] | select(.type == "order")] as $o |
+	    ($o | map(.status)) as $s | $s[0] == "active" and $s[-1] == "completed" and
+	    ($s[1:-1] | all(. == "active")) and ($s | length) >= 4 and
+	    ($o[1:-1] | map(.delivered_kwh)) as $d | ($d | length) >= 2 and
+	    ([range(1; $d | length)] | all($d[.] > $d[. - 1])) and
+	    $o[-1].delivered_kwh >= $d[-1]' out.ndjson
+}
+
+@test "--status-interval 0: the status is asked only after the confirmation and when the window ends" {
+	bpp bpp.test 2.0.0
+	plan E1/1 F001 dispatch did:fx:bat-0001,40,-1,0 |
+	    jq -c --arg e "$(date -u -d @$(( $(date +%s) + 3 )) +%Y-%m-%dT%H:%M:%SZ)" ".activations[0].end = \$e" > in.ndjson
+	buy --status-interval 0 in.ndjson
+	[ "$status" -eq 0 ]
+	[ "$(jq -s 'map(select(.type == "beckn" and .direction == "in" and .action == "on_status")) | length' out.ndjson)" -eq 2 ]
+	[ "$(orders did:fx:bat-0001)" = active,active,completed ]
+}
+
+# reuse MAX-AGE FROM2 TO2: two plans for F001 a second apart, the first
+# over -30..0 minutes, the second over FROM2..TO2, bought with
+# --catalog-max-age MAX-AGE; both completed.
+reuse() {
+	bpp bpp.test 2.0.0
+	plan E1/1 F001 dispatch did:fx:bat-0001,40 > p1.ndjson
+	plan E2/1 F001 dispatch "did:fx:hvac-0107,20,$2,$3" > p2.ndjson
+	buy --catalog-max-age "$1" <(cat p1.ndjson; sleep 1; cat p2.ndjson)
+	[ "$status" -eq 0 ]
+	validate out.ndjson
+	[ "$(orders did:fx:bat-0001)" = active,completed ]
+	[ "$(orders did:fx:hvac-0107)" = active,completed ]
+}
+
+# discovers: how many discoveries fx-beckn sent, and of which plans.
+discovers() {
+	jq -r -s '[.[] | select(.type == "beckn" and .direction == "out" and .action == "discover")] | length' out.ndjson
+}
+
+@test "--catalog-max-age 1m: a second plan of the feeder within its window reuses the first's discovery (one discover, one catalog record)" {
+	reuse 1m -25 -10
+	[ "$(discovers)" -eq 1 ]
+	[ "$(jq -s 'map(select(.type == "catalog")) | length' out.ndjson)" -eq 1 ]
+	[[ "$stderr" == *", 1 on a recent catalog; "* ]]
+}
+
+@test "--catalog-max-age: no reuse when the second plan's window is not inside the first discovery's, nor by default" {
+	reuse 1m -40 -10
+	[ "$(discovers)" -eq 2 ]
+	[[ "$stderr" == *", 0 on a recent catalog; "* ]]
+	fresh
+	reuse 0 -25 -10
+	[ "$(discovers)" -eq 2 ]
+}
+
+@test "--catalog-max-age 500ms: a discovery older than that is not reused" {
+	reuse 500ms -25 -10
+	[ "$(discovers)" -eq 2 ]
+}
+
+@test "confirmations first: a confirmed order's status waits while another plan's activation is still being ordered (fx-bpp --latency 200ms, plans about 0.5 s apart)" {
+	bpp bpp.test 2.0.0 --latency 200ms
+	plan E1/1 F001 dispatch did:fx:bat-0001,40 > p1.ndjson
+	plan E2/1 F002 dispatch did:fx:bat-0002,40 > p2.ndjson
+	buy <(cat p1.ndjson; sleep 0.6; cat p2.ndjson)
+	[ "$status" -eq 0 ]
+	[ "$(jq -r -s 'map(select(.type == "order" and .status == "completed")) | length' out.ndjson)" -eq 2 ]
+	# without the wait E1's status would go at about 0.8 s, before E2's
+	# confirm at about 1.1 s
+	jq -e -s '[.[] | select(.type == "beckn" and .direction == "out")] as $b |
+	    ($b | map(select(.action == "confirm") | .timestamp) | max) as $last_confirm |
+	    ($b | map(select(.action == "status") | .timestamp) | min) as $first_status |
+	    $first_status >= $last_confirm' out.ndjson
 }
 
 # ---- 4. a BPP that does not call back ----

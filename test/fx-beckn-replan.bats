@@ -84,7 +84,7 @@ live() {
 
 # reallocated N: stderr says N plans were allocated again.
 reallocated() {
-	[[ "$stderr" == *"; $1 plans allocated again on live offers; "* ]] || { echo "stderr: $stderr"; return 1; }
+	[[ "$stderr" == *"; $1 plans allocated again on live offers, "* ]] || { echo "stderr: $stderr"; return 1; }
 }
 
 @test "the offers are the plan's catalog: the orders are the plan's activations, allocation live, all completed" {

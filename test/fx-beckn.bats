@@ -530,8 +530,8 @@ on_select 200 ACK" ]
 	--id bap.test --key bap.key $to notjson#fx-beckn: send: invalid JSON: Unfinished JSON term at EOF at line 2, column 0
 	--id bap.test --key bap.key $to nouri.json#fx-beckn: send: /context/bapUri: missing
 	--id bap.test --key bap.key $to --transaction txn-1 m/v2-select.json#fx-beckn: send: /context/transactionId: not a uuid 'txn-1'
-	--id bap.test --key bap.key $to --listen 127.0.0.1 --registry reg.json m/v2-select.json#fx-beckn: --listen: want HOST:PORT
-	--id bap.test --key bap.key $to --listen 127.0.0.1:65536 --registry reg.json m/v2-select.json#fx-beckn: --listen: bad port
+	--id bap.test --key bap.key $to --listen 127.0.0.1 --registry reg.json m/v2-select.json#fx-beckn: --listen: want HOST:PORT, not '127.0.0.1'
+	--id bap.test --key bap.key $to --listen 127.0.0.1:65536 --registry reg.json m/v2-select.json#fx-beckn: --listen: bad port '65536': want 0 to 65535
 	--id bap.test --key bap.key $to --listen 127.0.0.1:0 --registry notreg.json m/v2-select.json#fx-beckn: notreg.json: want an array of subscribers, or {"subscribers": [...]}
 	--id bap.test --key bap.key $to --wait 5x m/v2-select.json#fx-beckn: --wait: not a duration > 0 '5x'
 	--id bap.test --key bap.key $to --expires 0 m/v2-select.json#fx-beckn: --expires: not a duration > 0 '0'

@@ -53,6 +53,9 @@ typedef struct act {
 	int retries;		/* of that request, after transport errors */
 	int participation_ok;	/* -1 not checked, 0 bad, 1 verified */
 	int live;		/* from the optimiser on the live offers */
+	int later;		/* its status or COMPLETE held back */
+	int later_action;
+	fx_time later_since;
 	int reported;		/* an on_status written: with what */
 	double reported_kwh;
 	char reported_progress[sizeof ((fx_border *)0)->progress];
@@ -82,7 +85,19 @@ typedef struct plan {
 	double agg_share;
 	int greedy;		/* the plan was made by the greedy alone */
 	char why_none[320];	/* the live optimiser allocated nothing */
+	int reused;		/* offers from a recent discovery */
 } plan;
+
+/* A discovery every BPP answered: its offers, reused for another plan
+ * of the feeder within --catalog-max-age and its window. */
+typedef struct recent {
+	char feeder_id[FX_BMSG_ID];
+	fx_time at;		/* when it was over (wall clock) */
+	fx_time window_start, window_end;
+	fx_boffer *offers;
+	const fx_subscriber **offer_bpp;
+	int noffers;
+} recent;
 
 /* transaction id -> what it belongs to */
 typedef struct txn_ref {
@@ -115,8 +130,33 @@ struct bap {
 	int nplans;
 	int busy;
 	int inflight;		/* requests not yet answered */
+	recent *recents;
+	int nrecents;
+	int confirming;		/* activations in discovery or ordering */
+	act **later;		/* status and COMPLETE requests held back */
+	int nlater;
+	uint64_t later_timer;
 	bap_stats st;
 };
+
+/* A status or COMPLETE request waits at most this long while other
+ * activations are still being discovered or ordered. */
+#define LATER_MAX_MS 1000
+#define LATER_TICK_MS 20
+
+static int
+is_confirming(int state)
+{
+	return state == A_WAITING || state == A_ORDERING;
+}
+
+/* Sets a's state, keeping count of the activations not yet confirmed. */
+static void
+set_state(act *a, int state)
+{
+	a->b->confirming += is_confirming(state) - is_confirming(a->state);
+	a->state = state;
+}
 
 static void act_next(act *a, const char *why);
 static void release(act *a);
@@ -152,6 +192,12 @@ bap_free(bap *b)
 		free(p);
 	}
 	free(b->plans);
+	free(b->later);
+	for (i = 0; i < b->nrecents; i++) {
+		free(b->recents[i].offers);
+		free(b->recents[i].offer_bpp);
+	}
+	free(b->recents);
 	free(b->books);
 	fx_feeders_free(b->txns);
 	free(b);
@@ -664,7 +710,7 @@ on_step_timeout(fx_loop *l, void *ctx)
 	else if (a->state == A_COMPLETING || a->state == A_ACTIVE) {
 		/* the order stands; its completion is not known */
 		order_rec(a->p->b, a, "active", why);
-		a->state = A_DONE;
+		set_state(a, A_DONE);
 		a->p->b->busy--;
 	}
 }
@@ -722,6 +768,71 @@ send_step(act *a, int action)
 		if (a->state == A_ORDERING)
 			act_next(a, why);
 	}
+}
+
+static void flush_later(bap *b);
+
+static void
+on_later(fx_loop *l, void *ctx)
+{
+	bap *b = ctx;
+
+	(void)l;
+	b->later_timer = 0;
+	flush_later(b);
+}
+
+/* Sends the requests held back once no activation is being discovered
+ * or ordered, or once they have waited LATER_MAX_MS. */
+static void
+flush_later(bap *b)
+{
+	fx_time now = fx_time_now();
+	int i, k = 0;
+
+	for (i = 0; i < b->nlater; i++) {
+		act *a = b->later[i];
+
+		if (!a->later)
+			continue;	/* taken back */
+		if (b->confirming > 0 && now - a->later_since < LATER_MAX_MS) {
+			b->later[k++] = a;
+			continue;
+		}
+		a->later = 0;
+		send_step(a, a->later_action);
+	}
+	b->nlater = k;
+	if (k > 0 && !b->later_timer)
+		b->later_timer = fx_loop_timer(b->loop, LATER_TICK_MS, on_later,
+		    b);
+}
+
+/*
+ * A confirmed order's status or COMPLETE: sent now, unless activations
+ * are still being discovered or ordered, whose requests go first (the
+ * 5-second SLA is detection to CONFIRM); then held back until none is,
+ * LATER_MAX_MS at most.  Meanwhile it awaits no callback.
+ */
+static void
+send_later(act *a, int action)
+{
+	bap *b = a->b;
+
+	if (b->confirming == 0) {
+		send_step(a, action);
+		return;
+	}
+	a->await = -1;
+	a->later = 1;
+	a->later_action = action;
+	a->later_since = fx_time_now();
+	b->later = fx_xrealloc(b->later, (unsigned long)(b->nlater + 1) *
+	    sizeof *b->later);
+	b->later[b->nlater++] = a;
+	if (!b->later_timer)
+		b->later_timer = fx_loop_timer(b->loop, LATER_TICK_MS, on_later,
+		    b);
 }
 
 static int
@@ -838,7 +949,7 @@ act_fail(act *a, const char *why)
 	}
 	a->await = -1;	/* a late callback no longer revives it */
 	release(a);
-	a->state = A_DONE;
+	set_state(a, A_DONE);
 	a->b->busy--;
 	a->b->st.failed++;
 	/* after attempts, the last one's failed record stands */
@@ -913,7 +1024,7 @@ act_start(act *a, const char *planned)
 		snprintf(t->der_pub, sizeof t->der_pub, "%s", a->der_pub);
 		t->initiated = fx_time_now();
 	}
-	a->state = A_ORDERING;
+	set_state(a, A_ORDERING);
 	a->initiated = fx_time_now();
 	hold(a);
 	send_step(a, FX_BA_SELECT);
@@ -928,7 +1039,7 @@ act_next(act *a, const char *why)
 	}
 	order_rec(a->b, a, "failed", why);
 	release(a);
-	a->state = A_WAITING;
+	set_state(a, A_WAITING);
 	act_start(a, NULL);
 }
 
@@ -959,6 +1070,8 @@ new_act(plan *p, const char *der, double kw, fx_time start, fx_time end)
 	a->offer_price = NAN;
 	a->confirmed = INT64_MIN;
 	fx_border_init(&a->o);
+	a->state = A_WAITING;
+	p->b->confirming++;
 	a->o.kw = kw;
 	a->o.start = start;
 	a->o.end = end;
@@ -1136,8 +1249,10 @@ replan_live(plan *p)
 		goto out;
 	}
 	/* the live allocation replaces the plan's (none started yet) */
-	for (i = 0; i < p->nacts; i++)
+	for (i = 0; i < p->nacts; i++) {
+		b->confirming--;
 		free(p->acts[i]);
+	}
 	free(p->acts);
 	b->busy += nacts - p->nacts;
 	b->st.activations += (unsigned long long)nacts;
@@ -1151,6 +1266,77 @@ out:
 	free(fd);
 	free(src);
 	free(aggs);
+}
+
+/* The feeder's recent discovery, or NULL. */
+static recent *
+recent_of(bap *b, const char *feeder)
+{
+	int i;
+
+	for (i = 0; i < b->nrecents; i++)
+		if (strcmp(b->recents[i].feeder_id, feeder) == 0)
+			return &b->recents[i];
+	return NULL;
+}
+
+/* p's discovery, complete, kept for --catalog-max-age. */
+static void
+remember(plan *p)
+{
+	bap *b = p->b;
+	recent *r;
+	size_t n = (size_t)p->noffers;
+
+	if (b->cfg->catalog_max_age_ms <= 0)
+		return;
+	if ((r = recent_of(b, p->feeder_id)) == NULL) {
+		b->recents = fx_xrealloc(b->recents, (unsigned long)
+		    (b->nrecents + 1) * sizeof *b->recents);
+		r = &b->recents[b->nrecents++];
+		memset(r, 0, sizeof *r);
+		snprintf(r->feeder_id, sizeof r->feeder_id, "%s", p->feeder_id);
+	}
+	free(r->offers);
+	free(r->offer_bpp);
+	r->at = fx_time_now();
+	r->window_start = p->window_start;
+	r->window_end = p->window_end;
+	r->noffers = p->noffers;
+	r->offers = fx_xmalloc((n + 1) * sizeof *r->offers);
+	r->offer_bpp = fx_xmalloc((n + 1) * sizeof *r->offer_bpp);
+	if (n > 0) {
+		memcpy(r->offers, p->offers, n * sizeof *r->offers);
+		memcpy(r->offer_bpp, p->offer_bpp, n * sizeof *r->offer_bpp);
+	}
+}
+
+/* Takes the feeder's recent discovery for p when policy allows: no
+ * older than --catalog-max-age, its window covering p's.  Returns 1 if
+ * it did. */
+static int
+reuse(plan *p)
+{
+	bap *b = p->b;
+	recent *r;
+	size_t n;
+
+	if (b->cfg->catalog_max_age_ms <= 0 ||
+	    (r = recent_of(b, p->feeder_id)) == NULL ||
+	    fx_time_now() - r->at > b->cfg->catalog_max_age_ms ||
+	    p->window_start < r->window_start || p->window_end > r->window_end)
+		return 0;
+	n = (size_t)r->noffers;
+	p->offers = fx_xmalloc((n + 1) * sizeof *p->offers);
+	p->offer_bpp = fx_xmalloc((n + 1) * sizeof *p->offer_bpp);
+	if (n > 0) {
+		memcpy(p->offers, r->offers, n * sizeof *p->offers);
+		memcpy(p->offer_bpp, r->offer_bpp, n * sizeof *p->offer_bpp);
+	}
+	p->noffers = r->noffers;
+	p->reused = 1;
+	b->st.catalogs_reused++;
+	return 1;
 }
 
 static void start_discovery(plan *p);
@@ -1194,6 +1380,9 @@ discovery_done(plan *p)
 		return;
 	}
 	p->ordering = 1;
+	if (!p->reused && p->asked > 0 && p->answered >= p->asked &&
+	    p->unreachable == 0)
+		remember(p);
 	if (b->cfg->reoptimise && p->hz.nslots > 0 && p->noffers > 0)
 		replan_live(p);
 	for (i = 0; i < p->nacts; i++)
@@ -1424,7 +1613,10 @@ bap_plan(bap *b, const char *rec, size_t len)
 	b->st.plans++;
 	b->st.activations += (unsigned long long)p->nacts;
 	b->busy += p->nacts;
-	start_discovery(p);
+	if (reuse(p))
+		discovery_done(p);
+	else
+		start_discovery(p);
 	return 1;
 }
 
@@ -1466,7 +1658,10 @@ on_order_callback(bap *b, act *a, const txn_ref *t, const fx_bctx *c, jv msg)
 		 * the activation moved on): cancel it at the BPP, so that one
 		 * need never has two orders */
 		if (c->action == FX_BA_ON_CONFIRM && o.status ==
-		    FX_BORDER_ACTIVE && o.order_id[0]) {
+		    FX_BORDER_ACTIVE && o.order_id[0] &&
+		    (strcmp(c->transaction_id, a->txn) != 0 ||
+		    (a->o.status != FX_BORDER_ACTIVE && a->o.status !=
+		    FX_BORDER_COMPLETE))) {
 			fx_border keep = a->o;
 			char keep_txn[40], keep_pub[64];
 			int keep_attempts = a->attempts, keep_ok =
@@ -1558,14 +1753,14 @@ on_order_callback(bap *b, act *a, const txn_ref *t, const fx_bctx *c, jv msg)
 		a->o.status = FX_BORDER_ACTIVE;
 		a->confirmed = fx_time_now();
 		a->participation_ok = verify_participation(a);
-		a->state = A_ACTIVE;
+		set_state(a, A_ACTIVE);
 		b->st.ordered++;
 		order_rec(b, a, "active", a->participation_ok ? NULL :
 		    "the DER's participation signature does not verify");
 		/* progress and delivery from the BPP's status; the COMPLETE
 		 * with that delivery once the window is over */
 		snprintf(a->o.progress, sizeof a->o.progress, "PENDING");
-		send_step(a, FX_BA_STATUS);
+		send_later(a, FX_BA_STATUS);
 		return;
 	case FX_BA_ON_STATUS:
 		a->o.delivered_kwh = o.delivered_kwh;
@@ -1574,11 +1769,11 @@ on_order_callback(bap *b, act *a, const txn_ref *t, const fx_bctx *c, jv msg)
 		    strcmp(o.progress, "COMPLETED") == 0) {
 			if (isnan(a->o.delivered_kwh))
 				a->o.delivered_kwh = 0;
-			a->state = A_COMPLETING;
+			set_state(a, A_COMPLETING);
 			a->o.status = FX_BORDER_COMPLETE;
 			snprintf(a->o.progress, sizeof a->o.progress,
 			    "COMPLETED");
-			send_step(a, FX_BA_UPDATE);
+			send_later(a, FX_BA_UPDATE);
 		} else {
 			/* ask again after --status-interval, or when the window
 			 * ends if that is sooner; a record when what the BPP
@@ -1611,7 +1806,7 @@ on_order_callback(bap *b, act *a, const txn_ref *t, const fx_bctx *c, jv msg)
 		    order_status(a), NULL);
 		if (o.status == FX_BORDER_COMPLETE)
 			b->st.completed++;
-		a->state = A_DONE;
+		set_state(a, A_DONE);
 		b->busy--;
 		return;
 	}

@@ -38,6 +38,8 @@ typedef struct bap_config {
 	int reoptimise;			/* run the optimiser again on the
 					 * offers discovery brings back */
 	int solve_ms;			/* its time limit; 0: the greedy */
+	int64_t catalog_max_age_ms;	/* reuse a feeder's complete discovery
+					 * this long (0: never) */
 	int64_t status_ms;		/* an active order's status asked this
 					 * often in its window (0: at its end) */
 } bap_config;
@@ -60,7 +62,9 @@ int bap_busy(const bap *b);
 typedef struct bap_stats {
 	unsigned long long plans, activations, ordered, completed, failed,
 	    alerts, callbacks, rejected_callbacks;
-	unsigned long long reoptimised;	/* plans allocated again on live offers */
+	unsigned long long reoptimised;
+	unsigned long long catalogs_reused;	/* plans that used a recent
+						 * discovery */	/* plans allocated again on live offers */
 	double sla_ms_max;
 } bap_stats;
 const bap_stats *bap_get_stats(const bap *b);

@@ -42,10 +42,11 @@ usage(int st)
 {
 	fprintf(st ? stderr : stdout,
 "usage: fx-beckn --id bap_id --key file --registry file [-q]\n"
-"              [--discovery-timeout dur] [--drain dur] [--key-id id]\n"
-"              [--listen host:port] [--max-attempts n] [--no-reoptimise]\n"
-"              [--payloads] [--price-tolerance x] [--public-url url]\n"
-"              [--schemas dir] [--solve-limit dur] [--status-interval dur]\n"
+"              [--catalog-max-age dur] [--discovery-timeout dur]\n"
+"              [--drain dur] [--key-id id] [--listen host:port]\n"
+"              [--max-attempts n] [--no-reoptimise] [--payloads]\n"
+"              [--price-tolerance x] [--public-url url] [--schemas dir]\n"
+"              [--solve-limit dur] [--status-interval dur]\n"
 "              [--step-timeout dur] [file ...]\n"
 "       fx-beckn keygen --id subscriber_id --key-id id --url url\n"
 "              [--profile v2|v1.1] [--type BAP|BPP|BG] -o prefix\n"
@@ -444,18 +445,12 @@ cmd_send(int argc, char **argv)
 	if ((snd.loop = fx_loop_new(err, sizeof err)) == NULL)
 		fx_die(FX_EXIT_FAIL, "%s", err);
 	if (listen_at != NULL) {
-		const char *colon = strrchr(listen_at, ':');
-		char *end;
-		long lv;
+		int lport;
 
-		if (colon == NULL || (size_t)(colon - listen_at) >= sizeof host)
-			fx_die(FX_EXIT_USAGE, "--listen: want HOST:PORT");
-		memcpy(host, listen_at, (size_t)(colon - listen_at));
-		host[colon - listen_at] = '\0';
-		lv = strtol(colon + 1, &end, 10);
-		if (colon[1] == '\0' || *end != '\0' || lv < 0 || lv > 65535)
-			fx_die(FX_EXIT_USAGE, "--listen: bad port");
-		if ((srv = fx_http_listen(snd.loop, host, (int)lv, on_callback,
+		if (fx_http_parse_hostport(listen_at, host, sizeof host, &lport,
+		    err, sizeof err) != 0)
+			fx_die(FX_EXIT_USAGE, "--listen: %s", err);
+		if ((srv = fx_http_listen(snd.loop, host, lport, on_callback,
 		    NULL, err, sizeof err)) == NULL)
 			fx_die(FX_EXIT_FAIL, "--listen %s: %s", listen_at, err);
 		port = fx_http_server_port(srv);
@@ -776,6 +771,7 @@ static int
 cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "catalog-max-age", required_argument, NULL, 'C' },
 		{ "discovery-timeout", required_argument, NULL, 'D' },
 		{ "drain", required_argument, NULL, 'd' },
 		{ "id", required_argument, NULL, 'i' },
@@ -833,6 +829,10 @@ cmd_run(int argc, char **argv)
 			cfg.solve_ms = (int)lv;
 			break;
 		case 'N': cfg.reoptimise = 0; break;
+		case 'C':
+			cfg.catalog_max_age_ms = strcmp(optarg, "0") == 0 ? 0 :
+			    fx_opt_duration("--catalog-max-age", optarg);
+			break;
 		case 'T':
 			cfg.status_ms = strcmp(optarg, "0") == 0 ? 0 :
 			    fx_opt_duration("--status-interval", optarg);
@@ -888,18 +888,9 @@ cmd_run(int argc, char **argv)
 		fx_warn("no Beckn schemas found (--schemas DIR): messages are "
 		    "not validated");
 	cfg.schemas = &schemas;
-	{
-		const char *colon = strrchr(listen_at, ':');
-
-		if (colon == NULL || (size_t)(colon - listen_at) >= sizeof host)
-			fx_die(FX_EXIT_USAGE, "--listen: want HOST:PORT");
-		memcpy(host, listen_at, (size_t)(colon - listen_at));
-		host[colon - listen_at] = '\0';
-		lv = strtol(colon + 1, &end, 10);
-		if (colon[1] == '\0' || *end != '\0' || lv < 0 || lv > 65535)
-			fx_die(FX_EXIT_USAGE, "--listen: bad port");
-		port = (int)lv;
-	}
+	if (fx_http_parse_hostport(listen_at, host, sizeof host, &port, err,
+	    sizeof err) != 0)
+		fx_die(FX_EXIT_USAGE, "--listen: %s", err);
 	if ((run.loop = fx_loop_new(err, sizeof err)) == NULL)
 		fx_die(FX_EXIT_FAIL, "%s", err);
 	if ((srv = fx_http_listen(run.loop, host, port, on_callback_req, NULL,
@@ -927,11 +918,12 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, PROG ": %llu records in, %llu plans dispatched "
 		    "(%llu activations): %llu orders confirmed, %llu completed, "
 		    "%llu failed; %llu alerts; %llu callbacks (%llu refused); "
-		    "%llu plans allocated again on live offers; "
+		    "%llu plans allocated again on live offers, %llu on a "
+		    "recent catalog; "
 		    "detection to CONFIRM at most %.0f ms\n", run.in, st->plans,
 		    st->activations, st->ordered, st->completed, st->failed,
 		    st->alerts, st->callbacks, st->rejected_callbacks,
-		    st->reoptimised, st->sla_ms_max);
+		    st->reoptimised, st->catalogs_reused, st->sla_ms_max);
 	fx_http_server_close(srv);
 	bap_free(run.b);
 	fx_loop_free(run.loop);

@@ -926,5 +926,33 @@ main(void)
 	fx_loop_free(L);
 	ok(open_fds() == fds, "no descriptor left open (%d, %d before)",
 	    open_fds(), fds);
+	/* --listen arguments */
+	{
+		static const struct { const char *in, *host; int port; } good[] = {
+			{ "127.0.0.1:8080", "127.0.0.1", 8080 },
+			{ "localhost:0", "localhost", 0 },
+			{ "[::1]:65535", "::1", 65535 },
+			{ "a:b:1", "a:b", 1 },
+		};
+		static const char *const bad[] = { "127.0.0.1", ":80", "h:",
+		    "h:65536", "h:-1", "h:+1", "h:8x", "[::1]", "[::1]80",
+		    "[]:80", "h: 1" };
+		char host[16], e[128];
+		size_t k;
+		int port;
+
+		for (k = 0; k < sizeof good / sizeof *good; k++)
+			ok(fx_http_parse_hostport(good[k].in, host, sizeof host,
+			    &port, e, sizeof e) == 0 && strcmp(host,
+			    good[k].host) == 0 && port == good[k].port,
+			    "hostport: '%s'", good[k].in);
+		for (k = 0; k < sizeof bad / sizeof *bad; k++)
+			ok(fx_http_parse_hostport(bad[k], host, sizeof host, &port,
+			    e, sizeof e) == -1 && e[0] != '\0',
+			    "hostport: '%s' refused: %s", bad[k], e);
+		ok(fx_http_parse_hostport("a-very-long-host-name:1", host,
+		    sizeof host, &port, e, sizeof e) == -1,
+		    "hostport: a host over its buffer refused");
+	}
 	return done();
 }
