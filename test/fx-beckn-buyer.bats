@@ -534,6 +534,20 @@ discovers() {
 	    $first_status >= $last_confirm' out.ndjson
 }
 
+@test "an on_confirm delivered twice (a proxy before the buyer's callback server repeats it): the order stands, nothing is cancelled" {
+	bpp bpp.test 2.0.0
+	port=$(free_port)
+	echo "$port" > bap.port
+	proxy bap on_confirm:dup:1
+	plan E1/1 F001 dispatch did:fx:bat-0001,40 > in.ndjson
+	buy --listen "127.0.0.1:$port" --public-url "http://127.0.0.1:$(cat proxy.port)" in.ndjson
+	[ "$status" -eq 0 ]
+	# both copies reached the buyer, signed and valid
+	[ "$(jq -s 'map(select(.type == "beckn" and .action == "on_confirm" and .signature == "ok: bpp.test|k1")) | length' out.ndjson)" -eq 2 ]
+	[ "$(orders did:fx:bat-0001)" = active,completed ]
+	[ "$(jq -s 'map(select(.type == "beckn" and .action == "cancel")) | length' out.ndjson)" -eq 0 ]
+}
+
 # ---- 4. a BPP that does not call back ----
 
 # untried VERSION REASON: the one activation of out.ndjson (did:fx:bat-0001
@@ -829,6 +843,16 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.drop()
         if how == '503':
             status, out = 503, b'{"error":"proxy: 503"}'
+        elif how == 'dup':
+            hdrs = {k: v for k, v in self.headers.items()
+                    if k.lower() in ('content-type', 'authorization')}
+            for i in range(2):
+                req = urllib.request.Request(url + self.path, data=body,
+                                             headers=hdrs, method='POST')
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    got = r.status, r.read()
+                if i == 0:
+                    status, out = got
         else:
             hdrs = {k: v for k, v in self.headers.items()
                     if k.lower() in ('content-type', 'authorization')}
