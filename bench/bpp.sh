@@ -3,9 +3,12 @@
 # on loopback with p99 < 10 ms.
 #
 # Keys (fx-beckn keygen) for a BAP and for the BPP, and a registry of both,
-# are made in a temp dir.  fx-bpp -q serves samples/ders.json on
-# 127.0.0.1, pinned to CPU 0 with taskset, its stdout (one beckn record a
-# message, each flushed) to /dev/null.  bench/bpp_load.c, built here
+# are made in a temp dir.  fx-bpp serves samples/ders.json on 127.0.0.1,
+# pinned to CPU 0 with taskset, its stdout (one beckn record a message,
+# each flushed) to /dev/null, with --forget $FORGET (30s: the select
+# runs' drafts, never confirmed, are forgotten during the benchmark; the
+# default is 10m); its summary line (message ids and transactions held
+# and forgotten) is in the report.  bench/bpp_load.c, built here
 # against build/libfx.a, is the client, pinned to CPU 1: it signs every
 # request of a run before the clock starts (signing is not in the
 # measured client path), then sends them open loop at a fixed rate
@@ -41,7 +44,7 @@
 # CPUs.
 #
 # Usage: sh bench/bpp.sh > bench/results/bpp.md  (RUNS=3 DUR=5 CUTOFF=2
-# RATES="500 1000 2000 3000" SELECT_RATES="1000 2000": about 4 minutes on
+# FORGET=30s RATES="500 1000 2000 3000" SELECT_RATES="1000 2000": about 4 minutes on
 # an idle machine; DUR=10 about 7).  Every run's JSON line goes to
 # bench/out/bpp-runs.ndjson.
 set -eu
@@ -51,6 +54,7 @@ OUT=bench/out
 RUNS=${RUNS:-3}
 DUR=${DUR:-5}
 CUTOFF=${CUTOFF:-2}
+FORGET=${FORGET:-30s}
 RATES=${RATES-500 1000 2000 3000}
 SELECT_RATES=${SELECT_RATES-1000 2000}
 TARGET_RPS=2000 TARGET_P99=10
@@ -88,8 +92,8 @@ bin/fx-beckn keygen --id $BPPID --key-id k1 --type BPP \
 jq -s . "$TMPD/bap.json" "$TMPD/bpp.json" > "$TMPD/registry.json"
 
 # the servers; a port file appears once each listens
-$PIN0 bin/fx-bpp -q --catalog samples/ders.json --key "$TMPD/bpp.key" \
-    --registry "$TMPD/registry.json" --id $BPPID \
+$PIN0 bin/fx-bpp --catalog samples/ders.json --key "$TMPD/bpp.key" \
+    --registry "$TMPD/registry.json" --id $BPPID --forget "$FORGET" \
     --port-file "$TMPD/bpp.port" > /dev/null 2> "$TMPD/bpp.err" &
 BPP_PID=$!
 $PIN0 "$OUT/bpp_load" --serve --port-file "$TMPD/ack.port" 2> "$TMPD/ack.err" &
@@ -146,6 +150,7 @@ RSS1=$(rss $BPP_PID)
 kill $BPP_PID $ACK_PID
 wait $BPP_PID $ACK_PID 2>/dev/null || true
 BPP_PID= ACK_PID=
+SUMMARY=$(tail -n 1 "$TMPD/bpp.err")
 
 # ---- the report ----
 # the median run by p99 (no answer: infinite) of each server, mix and rate
@@ -225,7 +230,8 @@ if [ -n "$SPEED" ]; then
 	awk -v s="$1" -v v="$2" 'BEGIN { printf "| `openssl speed ed25519`: sign / verify (OpenSSL'"'"'s own loop, no digest) | %.1f / %.1f |\n", 1e6 / s, 1e6 / v }'
 fi
 echo
-echo "fx-bpp memory: $RSS0 at the start; $RSS1 at the end (every message id and transaction is kept)."
+echo "fx-bpp memory: $RSS0 at the start; $RSS1 at the end (--forget $FORGET; message ids held while their message could be accepted, here the requests' ttl, $((60 + 2 * (1 + DUR + CUTOFF))) s, plus 30 s of skew)."
+echo "Its summary when stopped: \`$SUMMARY\`."
 echo
-echo "Command: \`sh bench/bpp.sh\` (RUNS=$RUNS DUR=$DUR CUTOFF=$CUTOFF RATES=\"$RATES\" SELECT_RATES=\"$SELECT_RATES\");" \
+echo "Command: \`sh bench/bpp.sh\` (RUNS=$RUNS DUR=$DUR CUTOFF=$CUTOFF FORGET=$FORGET RATES=\"$RATES\" SELECT_RATES=\"$SELECT_RATES\");" \
     "every run's JSON line is in \`$R\`."

@@ -13,8 +13,11 @@
  * validly signed (fx_bmsg + fx_bsign_sign, so signing is not in the
  * measured client path): v2 discover by default, for --feeder (F001) over
  * the hour an hour ahead, each with a fresh UUID message id and
- * transaction id, the context timestamped at build time with a ttl of
- * PT10M, the signature valid for the whole run; with
+ * transaction id, the context timestamped at build time with a ttl of a
+ * minute plus twice the run (warm-up, duration, cutoff: longer than the
+ * build and the run, short enough that fx-bpp forgets the message ids
+ * of earlier runs during a benchmark, as it would in service), the
+ * signature valid for the whole run and ten minutes more; with
  * --select SHARE that share of them are v2 selects of --der (default
  * did:fx:bat-0001 of --catalog, default samples/ders.json), half its
  * capacity for 30 minutes an hour ahead, each in a transaction of its own.
@@ -84,7 +87,6 @@
 #include "timeutil.h"
 
 #define PROG "bpp_load"
-#define TTL_MS (10 * 60 * 1000)		/* PT10M: the context's ttl */
 
 static void
 usage(int st)
@@ -208,6 +210,7 @@ static struct {
 	uint64_t nack_reports;
 	int64_t grace_ns, end_ns, stop_ns;
 	uint64_t cut;		/* requests cancelled at the cutoff */
+	int64_t ttl_ms;		/* the requests' context ttl */
 	long server_pid;		/* -1: none */
 	/* the measured window: CPU and runqueue wait seconds, client's and
 	 * server's, at its start [0] and end [1] */
@@ -252,7 +255,7 @@ build(size_t i, int kind, const fx_bsign_key *k, const char *bap_id,
 	snprintf(c.bpp_id, sizeof c.bpp_id, "%s", bpp_id);
 	snprintf(c.bpp_uri, sizeof c.bpp_uri, "%s", ld.to);
 	txn_id(c.transaction_id, i);
-	c.ttl_ms = TTL_MS;
+	c.ttl_ms = ld.ttl_ms;
 	if (kind == K_DISCOVER) {
 		fx_bintent in;
 
@@ -587,6 +590,7 @@ run_load(const char *keyfile, const char *bap_id, const char *key_id,
 	ld.max_inflight = inflight;
 	ld.grace_ns = grace_ms * 1000000;
 	ld.nwarm = (size_t)(rate * (double)warm_ms / 1000);
+	ld.ttl_ms = 60000 + 2 * (warm_ms + dur_ms + cutoff_ms);
 	ld.n = ld.nwarm + (size_t)(rate * (double)dur_ms / 1000);
 	if (ld.n == ld.nwarm || ld.n > 100000000)
 		fx_die(FX_EXIT_USAGE, "rate x duration is under one request");
@@ -881,6 +885,7 @@ run_micro(const char *keyfile, const char *bap_id, const char *key_id,
 	jv msg;
 
 	ld.to = "http://127.0.0.1:1";
+	ld.ttl_ms = 10 * 60 * 1000;
 	ld.n = 1;
 	ld.r = fx_xcalloc(1, sizeof *ld.r);
 	build(0, K_DISCOVER, k, bap_id, key_id, "bpp.fluxeon.sandbox",

@@ -913,6 +913,99 @@ UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
 	done
 }
 
+@test "forgetting: a message id is held while its message could be accepted (ttl + --skew; without a ttl, the signature's expires + --skew), a replay inside that window still refused once others are forgotten; a transaction --forget after its last request, a confirmed order not before its window ends; the summary counts them" {
+	need_crypto "signing a raw request"
+	dump
+	keys
+	bpp --skew 0 --forget 5s
+	# held: a ttl of 5 minutes
+	fresh v2 discover '.context.ttl = "PT5M"' > long.json
+	run --separate-stderr send --to "$URL" long.json
+	[ "$status" -eq 0 ]
+	acked v2
+	# forgotten: five with a ttl of 3 s, one without a ttl signed for 3 s
+	for i in 1 2 3 4 5; do
+		fresh v2 discover '.context.ttl = "PT3S"' > "short$i.json"
+		run --separate-stderr send --to "$URL" "short$i.json"
+		[ "$status" -eq 0 ]
+		acked v2
+	done
+	fresh v2 discover 'del(.context.ttl)' | tr -d '\n' > nottl.json
+	now=$(date +%s)
+	AUTH=$(tool sign bap.key bap.test k1 nottl.json "$now" $((now + 3)))
+	post discover nottl.json "$AUTH"
+	[ "$CODE" = 200 ]
+	# transactions: a draft never confirmed, an order whose window is
+	# over, and one whose window is tomorrow (their messages' ttl 3 s)
+	fresh v2 select '.context.ttl = "PT3S"' > draft.json
+	run --separate-stderr send --to "$URL" draft.json
+	[ "$status" -eq 0 ]
+	acked v2
+	DRAFT=$(jq -r .context.transactionId draft.json)
+	tomorrow=$(date -u -d '+1 day' +%Y-%m-%dT%H:00:00Z)
+	for a in select init confirm; do
+		jq -c '.context.ttl = "PT3S"' "m/v2-$a.json" > "m/v2short-$a.json"
+		jq -c --arg t "$tomorrow" '.context.ttl = "PT3S" |
+		    .message.contract.commitments[0].commitmentAttributes.activationTime = $t' \
+		    "m/v2-$a.json" > "m/v2future-$a.json"
+	done
+	cp m/v2-status.json m/v2future-status.json
+	book v2short
+	PAST_T=$T PAST_OID=$OID
+	book v2future
+	# ttl, signatures and --forget all past, and a pass of the pruning
+	sleep 7
+	# the message still in its window, sent again (signed afresh): a replay
+	run --separate-stderr send --to "$URL" long.json
+	[ "$status" -eq 1 ]
+	nack v2 400 30011
+	[ "$WHY" = "message $(jq -r .context.messageId long.json) was seen before (a replay)" ]
+	# forgotten ones, sent again, are refused all the same: past the ttl,
+	# the very request past its signature
+	run --separate-stderr send --to "$URL" short1.json
+	[ "$status" -eq 1 ]
+	nack v2 400 30012
+	post discover nottl.json "$AUTH"
+	[ "$CODE" = 401 ]
+	shape v2 30016 ans.json
+	[[ "$WHY" == "authorization: expired at $((now + 3)) (now "*", skew 0 s)" ]]
+	# the draft and the closed order are gone: 30009
+	fresh v2 init ".context.transactionId = \"$DRAFT\"" > init.json
+	run --separate-stderr send --to "$URL" init.json
+	[ "$status" -eq 1 ]
+	nack v2 400 30009
+	[ "$WHY" = "no transaction $DRAFT here (select first)" ]
+	with_order v2 status "$PAST_OID" > status.json
+	run --separate-stderr send --to "$URL" --fresh --transaction "$PAST_T" status.json
+	[ "$status" -eq 1 ]
+	nack v2 400 30009
+	# the order of tomorrow is still there
+	order_call v2future status
+	jq -e --arg o "$OID" '.message.contract | .id == $o and .status.code == "ACTIVE"' on_status.json > /dev/null
+	stop
+	[ "$BPP_STATUS" -eq 0 ]
+	# held: long.json's id, and those of init, and the two status; the
+	# 5 + 1 discovers, the draft and the two bookings' 6 forgotten; of the
+	# transactions, tomorrow's order held, the draft and the other not
+	[[ "$(tail -n 1 bpp.err)" == "fx-bpp: 20 requests: 15 ACK, 5 NACK (1 unsigned or badly signed, 0 invalid); 2 orders, 0 declined; 4 message ids and 1 transactions held, 13 and 2 forgotten; "* ]]
+}
+
+@test "memory stays bounded: 20 discovers with a ttl of 6 s, then after 8 s 3 more: only the 3 message ids are held at the end, the 20 forgotten" {
+	dump
+	keys
+	bpp --skew 0
+	for i in $(seq 20); do
+		fresh v2 discover '.context.ttl = "PT6S"' | send --to "$URL" > /dev/null
+	done
+	sleep 8
+	for i in 1 2 3; do
+		fresh v2 discover '.context.ttl = "PT6S"' | send --to "$URL" > /dev/null
+	done
+	stop
+	[ "$BPP_STATUS" -eq 0 ]
+	[[ "$(tail -n 1 bpp.err)" == "fx-bpp: 23 requests: 23 ACK, 0 NACK (0 unsigned or badly signed, 0 invalid); 0 orders, 0 declined; 3 message ids and 0 transactions held, 20 and 0 forgotten; "* ]]
+}
+
 @test "a stale message (the template's 2025 timestamp, ttl PT30S): 400 NACK 30012; 20 s old it passes (ttl + skew), 2 min old it does not; both profiles" {
 	dump
 	keys
@@ -1197,7 +1290,7 @@ MS='def ms: capture("^(?<s>.{19})(\\.(?<f>[0-9]{3}))?Z$") |
 	done
 	! grep -q 'internal error' bpp.err
 	stop
-	[ "$(tail -n 1 bpp.err)" = "fx-bpp: 8 requests: 6 ACK, 2 NACK (0 unsigned or badly signed, 0 invalid); 0 orders, 2 declined; 6 callbacks, 0 not delivered" ]
+	[ "$(tail -n 1 bpp.err)" = "fx-bpp: 8 requests: 6 ACK, 2 NACK (0 unsigned or badly signed, 0 invalid); 0 orders, 2 declined; 8 message ids and 2 transactions held, 0 and 0 forgotten; 6 callbacks, 0 not delivered" ]
 }
 
 @test "--silent-rate 1: ACK, but no callback ever: send --wait 1s exits 1; logged in, never out; both profiles" {
@@ -1333,7 +1426,7 @@ acks() {
 	sed -n 12p bpp.log | jq -e '.error == "stale"'
 	sed -n 14p bpp.log | jq -e '.error | type == "string" and length > 0'
 	# the summary
-	[ "$(tail -n 1 bpp.err)" = "fx-bpp: 9 requests: 5 ACK, 4 NACK (1 unsigned or badly signed, 2 invalid); 1 orders, 0 declined; 5 callbacks, 1 not delivered" ]
+	[ "$(tail -n 1 bpp.err)" = "fx-bpp: 9 requests: 5 ACK, 4 NACK (1 unsigned or badly signed, 2 invalid); 1 orders, 0 declined; 5 message ids and 1 transactions held, 0 and 0 forgotten; 5 callbacks, 1 not delivered" ]
 }
 
 @test "--payloads: a request of several lines (pretty-printed JSON) still makes one record of one line" {
@@ -1376,7 +1469,7 @@ acks() {
 	[ "$BPP_STATUS" -eq 0 ]
 	[ "$(wc -l < bpp.err)" -eq 2 ]
 	[ "$(sed -n 1p bpp.err)" = "fx-bpp: bpp.test (k1) listening on $URL, 6 DERs in the catalog" ]
-	[ "$(sed -n 2p bpp.err)" = "fx-bpp: 4 requests: 3 ACK, 1 NACK (1 unsigned or badly signed, 0 invalid); 1 orders, 0 declined; 3 callbacks, 0 not delivered" ]
+	[ "$(sed -n 2p bpp.err)" = "fx-bpp: 4 requests: 3 ACK, 1 NACK (1 unsigned or badly signed, 0 invalid); 1 orders, 0 declined; 3 message ids and 1 transactions held, 0 and 0 forgotten; 3 callbacks, 0 not delivered" ]
 	# SIGINT alike (once it serves: see the next test)
 	bpp
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/")" = 405 ]
@@ -1385,7 +1478,7 @@ acks() {
 	wait "$BPP" || rc=$?
 	BG_PIDS=${BG_PIDS/ $BPP/}
 	[ "$rc" -eq 0 ]
-	[ "$(tail -n 1 bpp.err)" = "fx-bpp: 0 requests: 0 ACK, 0 NACK (0 unsigned or badly signed, 0 invalid); 0 orders, 0 declined; 0 callbacks, 0 not delivered" ]
+	[ "$(tail -n 1 bpp.err)" = "fx-bpp: 0 requests: 0 ACK, 0 NACK (0 unsigned or badly signed, 0 invalid); 0 orders, 0 declined; 0 message ids and 0 transactions held, 0 and 0 forgotten; 0 callbacks, 0 not delivered" ]
 	# -q
 	bpp -q
 	run --separate-stderr call m/v1-search.json
@@ -1454,7 +1547,7 @@ acks() {
 	printf '%s\n' "$output" | grep -oE -- '(^|[][ (|])--?[a-z][-a-z0-9]*' | sed 's/^[][ (|]//' | sort -u > usage
 	echo -h >> usage
 	sed -n 's/^\.It Fl \([-a-z0-9]*\).*/-\1/p' "$ROOT/man/fx-bpp.1" | sort -u > man
-	[ "$(sort -u usage | wc -l)" -eq 21 ]
+	[ "$(sort -u usage | wc -l)" -eq 22 ]
 	run comm -3 <(sort -u usage) man
 	[ -z "$output" ]
 }
@@ -1470,7 +1563,7 @@ acks() {
 	[ -z "$output" ]
 }
 
-@test "bad option values exit 2 with a clear message and start nothing: a rate outside 0..1, --listen without a port or with a bad one, --down, --seed, --skew, --latency, an unknown option, an argument" {
+@test "bad option values exit 2 with a clear message and start nothing: a rate outside 0..1, --listen without a port or with a bad one, --down, --seed, --skew, --latency, --forget, an unknown option, an argument" {
 	keys
 	ok="--catalog $CATALOG --key bpp.key --registry reg.json --port-file port"
 	while IFS='|' read -r opt msg; do
@@ -1487,7 +1580,7 @@ acks() {
 	--partial 1.5|fx-bpp: --partial: want a share from 0 to 1, not '1.5'
 	--nack-rate nan|fx-bpp: --nack-rate: want a share from 0 to 1, not 'nan'
 	--listen 127.0.0.1|fx-bpp: --listen: want HOST:PORT, not '127.0.0.1'
-	--listen 127.0.0.1:99999|fx-bpp: --listen: bad port '99999'
+	--listen 127.0.0.1:99999|fx-bpp: --listen: bad port '99999': want 0 to 65535
 	--down 5s|fx-bpp: --down: want FROM:TO, such as 5s:20s, not '5s'
 	--down 10s:5s|fx-bpp: --down: TO must be after FROM
 	--down x:5s|fx-bpp: --down: want FROM:TO, durations after the start such as 5s:20s, not 'x'
@@ -1495,6 +1588,7 @@ acks() {
 	--seed 1.5|fx-bpp: --seed: not a whole number '1.5'
 	--skew 90000|fx-bpp: --skew: want seconds from 0 to 86400, not '90000'
 	--latency abc|fx-bpp: --latency: not a duration > 0 'abc'
+	--forget 0|fx-bpp: --forget: not a duration > 0 '0'
 	--bogus|fx-bpp: unrecognized option '--bogus'
 	extra|fx-bpp: unexpected argument 'extra'
 	EOF
@@ -1558,7 +1652,7 @@ acks() {
 	keys
 	run --separate-stderr timeout 10 fx-bpp --catalog "$CATALOG" --key bpp.key --registry reg.json --listen 127.0.0.1: --port-file port 3>&-
 	[ "$status" -eq 2 ]
-	[ "${stderr_lines[0]}" = "fx-bpp: --listen: bad port ''" ]
+	[ "${stderr_lines[0]}" = "fx-bpp: --listen: bad port '': want 0 to 65535" ]
 	[ ! -e port ]
 }
 
@@ -1598,7 +1692,7 @@ acks() {
 	[[ "$(cat out.7)" =~ ^\{\"id\":\"[-0-9a-f]{36}\",\"status\":\"ACTIVE\"\}$ ]]
 	[ "$(cat out.8)" = '{"status":"COMPLETE","delivered_kwh":39.2}' ]
 	[ "$(cat out.9)" = '{"http_status":401,"ack":"NACK","www_authenticate":"Signature realm=\"bpp.example\",headers=\"(created) (expires) digest\""}' ]
-	[ "$(tail -n 1 out.10)" = "fx-bpp: 7 requests: 6 ACK, 1 NACK (1 unsigned or badly signed, 0 invalid); 1 orders, 0 declined; 6 callbacks, 0 not delivered" ]
+	[ "$(tail -n 1 out.10)" = "fx-bpp: 7 requests: 6 ACK, 1 NACK (1 unsigned or badly signed, 0 invalid); 1 orders, 0 declined; 6 message ids and 1 transactions held, 0 and 0 forgotten; 6 callbacks, 0 not delivered" ]
 	[ "$(wc -l < out.11)" -eq 13 ]
 	[ "$(tail -n 1 out.11)" = "$(printf 'in\tv2\tselect\t401\tNACK')" ]
 	validate ex/bpp.log

@@ -16,6 +16,7 @@
 #include "bpp.h"
 #include "err.h"
 #include "json.h"
+#include "keep.h"
 
 /* Beckn error codes (BECKN-005 ranges: 10xxx gateway, 20xxx BAP,
  * 30xxx BPP context and message errors, 40xxx business errors). */
@@ -46,9 +47,22 @@ typedef struct der_key {
 	char pub[64];
 } der_key;
 
+/* A callback due: its context and what its message is made of, taken
+ * when the request was answered (the transaction may change or be
+ * forgotten before the callback is made). */
+struct bpp_job {
+	fx_bctx c;		/* the callback's context (reply_ctx) */
+	fx_time now;		/* of the request */
+	union {
+		fx_bintent in;	/* a discover's (search's) */
+		fx_border o;	/* the order, as the request left it */
+	} u;
+};
+
 struct bpp {
 	const bpp_config *cfg;
-	fx_feeders *txns, *seen, *keys;
+	keep *txns, *seen;	/* transaction id -> txn, message id -> - */
+	fx_feeders *keys;
 	uint64_t rng;
 	bpp_stats st;
 };
@@ -65,8 +79,8 @@ bpp_new(const bpp_config *cfg)
 	bpp *b = fx_xcalloc(1, sizeof *b);
 
 	b->cfg = cfg;
-	b->txns = fx_feeders_new(sizeof(txn), NULL);
-	b->seen = fx_feeders_new(sizeof(fx_time), NULL);
+	b->txns = keep_new(sizeof(txn));
+	b->seen = keep_new(0);
 	b->keys = fx_feeders_new(sizeof(der_key), free_der_key);
 	b->rng = cfg->seed ? cfg->seed : 0x9e3779b97f4a7c15ULL;
 	return b;
@@ -77,16 +91,37 @@ bpp_free(bpp *b)
 {
 	if (b == NULL)
 		return;
-	fx_feeders_free(b->txns);
-	fx_feeders_free(b->seen);
+	keep_free(b->txns);
+	keep_free(b->seen);
 	fx_feeders_free(b->keys);
 	free(b);
 }
 
 const bpp_stats *
-bpp_get_stats(const bpp *b)
+bpp_get_stats(bpp *b)
 {
+	b->st.ids = keep_count(b->seen);
+	b->st.ids_forgotten = keep_forgotten(b->seen);
+	b->st.txns = keep_count(b->txns);
+	b->st.txns_forgotten = keep_forgotten(b->txns);
 	return &b->st;
+}
+
+size_t
+bpp_prune(bpp *b, fx_time now, size_t max)
+{
+	return keep_prune(b->seen, now, max) + keep_prune(b->txns, now, max);
+}
+
+/* a + b, held within fx_time's range */
+static fx_time
+sat_add(fx_time a, int64_t b)
+{
+	if (b > 0 && a > INT64_MAX - b)
+		return INT64_MAX;
+	if (b < 0 && a < INT64_MIN - b)
+		return INT64_MIN;
+	return a + b;
 }
 
 /* xorshift64*: a uniform number in [0, 1). */
@@ -256,12 +291,24 @@ bpp_answer_free(bpp_answer *a)
 {
 	fx_buf_free(&a->body);
 	free(a->www_authenticate);
-	if (a->cb != NULL) {
-		free(a->cb->url);
-		free(a->cb->body);
-		free(a->cb);
-	}
+	bpp_job_free(a->job);
 	memset(a, 0, sizeof *a);
+}
+
+void
+bpp_job_free(bpp_job *job)
+{
+	free(job);
+}
+
+void
+bpp_callback_free(bpp_callback *cb)
+{
+	if (cb == NULL)
+		return;
+	free(cb->url);
+	free(cb->body);
+	free(cb);
 }
 
 /* ---- the order ---- */
@@ -384,47 +431,6 @@ progress(const fx_border *o, fx_time now)
 	    "COMPLETED";
 }
 
-/* Makes the callback of action to req from msg (consumed), unless msg
- * fails its own schema: that is a bug here, reported, and nothing is
- * sent. */
-static void
-callback(bpp *b, bpp_answer *a, const fx_bctx *req, int action, jv msg)
-{
-	bpp_callback *cb;
-	const char *name = fx_bmsg_action_name(req->profile, action);
-	size_t ulen = strlen(req->bap_uri);
-	char why[512];
-	int checked;
-	jv s;
-
-	if (fx_bschema_check(&b->cfg->schemas, req->profile, action, msg,
-	    &checked, why, sizeof why) != 0) {
-		fx_error("internal error: the %s for transaction %s fails its "
-		    "schema, not sent: %s", name, req->transaction_id, why);
-		b->st.callbacks_failed++;
-		jv_free(msg);
-		return;
-	}
-	cb = fx_xcalloc(1, sizeof *cb);
-	s = jv_dump_string(msg, 0);
-
-	cb->url = fx_xmalloc(ulen + strlen(name) + 2);
-	sprintf(cb->url, "%s%s%s", req->bap_uri,
-	    ulen > 0 && req->bap_uri[ulen - 1] == '/' ? "" : "/", name);
-	cb->body = fx_xstrdup(jv_string_value(s));
-	cb->len = strlen(cb->body);
-	cb->delay_ms = b->cfg->latency_ms;
-	cb->profile = req->profile;
-	cb->action = action;
-	snprintf(cb->transaction_id, sizeof cb->transaction_id, "%s",
-	    req->transaction_id);
-	/* a callback keeps its request's message id (reply_ctx) */
-	snprintf(cb->message_id, sizeof cb->message_id, "%s",
-	    req->message_id);
-	jv_free(s);
-	a->cb = cb;
-}
-
 /* The context of a callback to req. */
 static void
 reply_ctx(bpp *b, const fx_bctx *req, int action, fx_bctx *c)
@@ -445,55 +451,111 @@ reply_ctx(bpp *b, const fx_bctx *req, int action, fx_bctx *c)
 	snprintf(c->city, sizeof c->city, "%s", req->city);
 }
 
-/* Does the work of an accepted request; returns NULL (ACK, with the
- * callback in a unless silent) or the NACK's code with why. */
-static const char *
-act(bpp *b, const fx_bctx *req, jv msg, fx_time now, bpp_answer *a,
-    char *why, size_t n)
+/* The job of the callback to req, its context made now (so its
+ * timestamp is the answer's, as when it was made at once). */
+static bpp_job *
+new_job(bpp *b, const fx_bctx *req, fx_time now)
 {
-	fx_bctx c;
-	fx_border o;
-	const fx_der *d;
-	txn *t;
-	int created, cb = req->action + FX_BA_ON_SEARCH;
+	bpp_job *job = fx_xmalloc(sizeof *job);
 
-	if (req->action == FX_BA_SEARCH) {
-		fx_bintent in;
-		fx_boffer *offs;
-		size_t i, cnt = fx_catalog_count(b->cfg->catalog);
-		int k = 0;
+	reply_ctx(b, req, req->action + FX_BA_ON_SEARCH, &job->c);
+	job->now = now;
+	return job;
+}
 
-		if (fx_bmsg_read_search(msg, req, &in, why, n) != 0)
-			return E_SCHEMA;
-		offs = fx_xcalloc(cnt + 1, sizeof *offs);
-		for (i = 0; i < cnt; i++) {
-			const fx_der *x = fx_catalog_get(b->cfg->catalog, i);
+static jv
+on_search(bpp *b, const bpp_job *job)
+{
+	const fx_bintent *in = &job->u.in;
+	size_t i, cnt = fx_catalog_count(b->cfg->catalog);
+	fx_boffer *offs = fx_xcalloc(cnt + 1, sizeof *offs);
+	int k = 0;
+	jv msg;
 
-			if (der_of(b, x->der_id) != x)
-				continue;
-			/* only DERs that relieve the feeder asked about */
-			if (in.feeder_id[0] && !fx_der_serves(x, in.feeder_id))
-				continue;
-			/* only DERs available at some time in the window */
-			if (in.start != INT64_MIN && (x->available_to <= in.start
-			    || x->available_from >= in.end))
-				continue;
-			offer_of(b, x, &offs[k++], now, in.start, in.end);
-		}
-		reply_ctx(b, req, cb, &c);
-		callback(b, a, req, cb, fx_bmsg_on_search(&c,
-		    b->cfg->provider_id, b->cfg->provider_name, offs, k));
-		free(offs);
+	for (i = 0; i < cnt; i++) {
+		const fx_der *x = fx_catalog_get(b->cfg->catalog, i);
+
+		if (der_of(b, x->der_id) != x)
+			continue;
+		/* only DERs that relieve the feeder asked about */
+		if (in->feeder_id[0] && !fx_der_serves(x, in->feeder_id))
+			continue;
+		/* only DERs available at some time in the window */
+		if (in->start != INT64_MIN && (x->available_to <= in->start ||
+		    x->available_from >= in->end))
+			continue;
+		offer_of(b, x, &offs[k++], job->now, in->start, in->end);
+	}
+	msg = fx_bmsg_on_search(&job->c, b->cfg->provider_id,
+	    b->cfg->provider_name, offs, k);
+	free(offs);
+	return msg;
+}
+
+bpp_callback *
+bpp_callback_make(bpp *b, bpp_job *job)
+{
+	const fx_bctx *c = &job->c;
+	bpp_callback *cb;
+	const char *name = fx_bmsg_action_name(c->profile, c->action);
+	size_t ulen = strlen(c->bap_uri);
+	char why[512];
+	int checked;
+	jv msg, s;
+
+	msg = c->action == FX_BA_ON_SEARCH ? on_search(b, job) :
+	    fx_bmsg_order(c, &job->u.o);
+	if (fx_bschema_check(&b->cfg->schemas, c->profile, c->action, msg,
+	    &checked, why, sizeof why) != 0) {
+		fx_error("internal error: the %s for transaction %s fails its "
+		    "schema, not sent: %s", name, c->transaction_id, why);
+		b->st.callbacks_failed++;
+		jv_free(msg);
+		bpp_job_free(job);
 		return NULL;
 	}
-	if (fx_bmsg_read_order(msg, req, &o, why, n) != 0)
-		return E_SCHEMA;
-	t = fx_feeders_get(b->txns, req->transaction_id,
-	    strlen(req->transaction_id), &created);
-	if (created) {
-		fx_border_init(&t->o);
-		t->profile = req->profile;
-	}
+	cb = fx_xcalloc(1, sizeof *cb);
+	s = jv_dump_string(msg, 0);
+
+	cb->url = fx_xmalloc(ulen + strlen(name) + 2);
+	sprintf(cb->url, "%s%s%s", c->bap_uri,
+	    ulen > 0 && c->bap_uri[ulen - 1] == '/' ? "" : "/", name);
+	cb->body = fx_xstrdup(jv_string_value(s));
+	cb->len = strlen(cb->body);
+	cb->delay_ms = b->cfg->latency_ms;
+	cb->profile = c->profile;
+	cb->action = c->action;
+	snprintf(cb->transaction_id, sizeof cb->transaction_id, "%s",
+	    c->transaction_id);
+	/* a callback keeps its request's message id (reply_ctx) */
+	snprintf(cb->message_id, sizeof cb->message_id, "%s",
+	    c->message_id);
+	jv_free(s);
+	bpp_job_free(job);
+	return cb;
+}
+
+/* The time after which t may be forgotten, at now: a confirmed order
+ * --forget after its window ends, any other --forget after its last
+ * request. */
+static fx_time
+txn_until(bpp *b, const txn *t, fx_time now)
+{
+	fx_time from = t->stage == ST_CONFIRMED && t->o.end > now ? t->o.end :
+	    now;
+
+	return sat_add(from, b->cfg->forget_ms);
+}
+
+/* Does an order action of req with o, the order it carries, on t, the
+ * transaction (ST_NONE when new); returns NULL or the NACK's code with
+ * why. */
+static const char *
+order(bpp *b, const fx_bctx *req, fx_border o, txn *t, fx_time now,
+    char *why, size_t n)
+{
+	const fx_der *d;
+
 	if (req->action == FX_BA_SELECT) {
 		if (t->stage >= ST_CONFIRMED) {
 			snprintf(why, n, "transaction %s is already confirmed",
@@ -503,8 +565,6 @@ act(bpp *b, const fx_bctx *req, jv msg, fx_time now, bpp_answer *a,
 		if ((d = der_of(b, o.der_id)) == NULL) {
 			snprintf(why, n, "DER %s is not offered by %s", o.der_id,
 			    b->cfg->provider_id);
-			if (created)
-				t->stage = ST_NONE;
 			return E_UNKNOWN_ITEM;
 		}
 		{
@@ -526,10 +586,6 @@ act(bpp *b, const fx_bctx *req, jv msg, fx_time now, bpp_answer *a,
 		o.status = FX_BORDER_DRAFT;
 		t->o = o;
 		t->stage = ST_SELECTED;
-	} else if (t->stage == ST_NONE) {
-		snprintf(why, n, "no transaction %s here (select first)",
-		    req->transaction_id);
-		return E_UNKNOWN_TXN;
 	} else if (req->action == FX_BA_INIT || req->action == FX_BA_CONFIRM) {
 		if (t->stage >= ST_CONFIRMED) {
 			snprintf(why, n, "transaction %s is already %s",
@@ -626,8 +682,57 @@ act(bpp *b, const fx_bctx *req, jv msg, fx_time now, bpp_answer *a,
 				t->o.delivered_kwh = delivered(b, d, &t->o, now);
 		}
 	}
-	reply_ctx(b, req, cb, &c);
-	callback(b, a, req, cb, fx_bmsg_order(&c, &t->o));
+	return NULL;
+}
+
+/* Does the work of an accepted request; returns NULL (ACK, with the
+ * callback's job in a unless silent) or the NACK's code with why. */
+static const char *
+act(bpp *b, const fx_bctx *req, jv msg, fx_time now, bpp_answer *a,
+    char *why, size_t n)
+{
+	const char *code;
+	bpp_job *job;
+	fx_border o;
+	txn *t;
+	int created = 0;
+
+	if (req->action == FX_BA_SEARCH) {
+		fx_bintent in;
+
+		if (fx_bmsg_read_search(msg, req, &in, why, n) != 0)
+			return E_SCHEMA;
+		/* the offers are made with the callback, after the answer */
+		a->job = job = new_job(b, req, now);
+		job->u.in = in;
+		return NULL;
+	}
+	if (fx_bmsg_read_order(msg, req, &o, why, n) != 0)
+		return E_SCHEMA;
+	if (req->action == FX_BA_SELECT)
+		t = keep_get(b->txns, req->transaction_id,
+		    strlen(req->transaction_id), now, &created);
+	else if ((t = keep_find(b->txns, req->transaction_id,
+	    strlen(req->transaction_id))) == NULL) {
+		snprintf(why, n, "no transaction %s here (select first)",
+		    req->transaction_id);
+		return E_UNKNOWN_TXN;
+	}
+	if (created) {
+		fx_border_init(&t->o);
+		t->profile = req->profile;
+	}
+	code = order(b, req, o, t, now, why, n);
+	/* a select refused in a new transaction leaves none */
+	if (t->stage == ST_NONE) {
+		keep_drop(b->txns, t);
+		return code;
+	}
+	keep_until(b->txns, t, txn_until(b, t, now));
+	if (code != NULL)
+		return code;
+	a->job = job = new_job(b, req, now);
+	job->u.o = t->o;
 	return NULL;
 }
 
@@ -648,11 +753,15 @@ bpp_request(bpp *b, const char *path, const char *authorization,
 	fx_bctx c;
 	fx_bsign_auth au;
 	const fx_subscriber *sub;
+	fx_time ttl_end;
 	jv msg;
 
 	memset(a, 0, sizeof *a);
 	memset(&c, 0, sizeof c);
 	b->st.requests++;
+	/* a few of what has had its time, each request (main.c's timer
+	 * does the rest) */
+	bpp_prune(b, now, 4);
 	/* the profile: by path for discovery, else by the context's version */
 	profile = strcmp(name, "search") == 0 ? FX_BECKN_V1 : FX_BECKN_V2;
 	msg = fx_json_parse(body, len, err, sizeof err);
@@ -756,7 +865,11 @@ bpp_request(bpp *b, const char *path, const char *authorization,
 		    "NACK", why, body, len);
 		return;
 	}
-	if (c.ttl_ms > 0 && now > c.timestamp + c.ttl_ms + cfg->skew_s * 1000) {
+	/* the last moment the message can be accepted at: its timestamp
+	 * plus its ttl and the skew */
+	ttl_end = c.ttl_ms > 0 ? sat_add(sat_add(c.timestamp, c.ttl_ms),
+	    cfg->skew_s * 1000) : INT64_MAX;
+	if (now > ttl_end) {
 		jv_free(msg);
 		answer(b, a, profile, 400, 0, E_STALE, "the message is past its "
 		    "ttl", body, len, c.message_id);
@@ -766,9 +879,18 @@ bpp_request(bpp *b, const char *path, const char *authorization,
 	}
 	{
 		int created;
-		fx_time *seen = fx_feeders_get(b->seen, c.message_id,
-		    strlen(c.message_id), &created);
 
+		/* The message id is held while the message could be
+		 * accepted again, not for ever: until its ttl is past,
+		 * whoever signs it; without a ttl, until this request's
+		 * signature has expired (the skew included; its times are
+		 * whole seconds), a replay of it being refused by the
+		 * signature check after that. */
+		fx_time until = c.ttl_ms > 0 ? ttl_end :
+		    (au.expires + cfg->skew_s + 1) * 1000 - 1;
+
+		(void)keep_get(b->seen, c.message_id, strlen(c.message_id),
+		    until, &created);
 		if (!created) {
 			jv_free(msg);
 			snprintf(why, sizeof why, "message %s was seen before "
@@ -779,7 +901,6 @@ bpp_request(bpp *b, const char *path, const char *authorization,
 			    400, "NACK", why, body, len);
 			return;
 		}
-		*seen = now;
 	}
 	if (chance(b, cfg->nack_rate)) {
 		jv_free(msg);
@@ -800,12 +921,10 @@ bpp_request(bpp *b, const char *path, const char *authorization,
 	answer(b, a, profile, 200, 1, NULL, NULL, body, len, c.message_id);
 	log_rec(b, log, "in", profile, name, &c, sig, schema, 200, "ACK", NULL,
 	    body, len);
-	if (a->cb != NULL && chance(b, cfg->silent_rate)) {
+	if (a->job != NULL && chance(b, cfg->silent_rate)) {
 		/* never calls back */
-		free(a->cb->url);
-		free(a->cb->body);
-		free(a->cb);
-		a->cb = NULL;
+		bpp_job_free(a->job);
+		a->job = NULL;
 	}
 }
 

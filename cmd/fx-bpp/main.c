@@ -11,7 +11,9 @@
  * COMPLETE) and cancel; each DER signs its participation with its own
  * key.  Failures can be injected: callback latency, NACKs, declines at
  * confirm, callbacks never sent, partial delivery, a down period.  One
- * `beckn` record per message in and out goes to stdout.
+ * `beckn` record per message in and out goes to stdout.  Message ids
+ * are held while a replay could be accepted, transactions until
+ * --forget after they settle, so memory stays bounded.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -37,10 +39,11 @@ usage(int st)
 	fprintf(st ? stderr : stdout,
 "usage: fx-bpp --catalog file --key file --registry file [-q]\n"
 "              [--aggregator id] [--decline-rate p] [--down from:to]\n"
-"              [--id subscriber_id] [--key-id id] [--latency dur]\n"
-"              [--listen host:port] [--nack-rate p] [--partial share]\n"
-"              [--payloads] [--port-file file] [--provider-name name]\n"
-"              [--schemas dir] [--seed n] [--silent-rate p] [--skew s]\n");
+"              [--forget dur] [--id subscriber_id] [--key-id id]\n"
+"              [--latency dur] [--listen host:port] [--nack-rate p]\n"
+"              [--partial share] [--payloads] [--port-file file]\n"
+"              [--provider-name name] [--schemas dir] [--seed n]\n"
+"              [--silent-rate p] [--skew s]\n");
 	exit(st);
 }
 
@@ -51,9 +54,43 @@ static bpp_config cfg;
 static fx_loop *loop;
 static int quiet;
 
+/* A callback on its way: its job until made, then the callback until
+ * delivered; on a list, so that what is pending when fx-bpp stops is
+ * freed. */
 struct pending {
+	bpp_job *job;
 	bpp_callback *cb;
+	struct pending *prev, *next;
 };
+
+static struct pending *pendings;
+
+static struct pending *
+pending_new(bpp_job *job)
+{
+	struct pending *p = fx_xcalloc(1, sizeof *p);
+
+	p->job = job;
+	p->next = pendings;
+	if (pendings != NULL)
+		pendings->prev = p;
+	pendings = p;
+	return p;
+}
+
+static void
+pending_free(struct pending *p)
+{
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		pendings = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+	bpp_job_free(p->job);
+	bpp_callback_free(p->cb);
+	free(p);
+}
 
 static void
 on_delivered(const fx_http_res *res, void *ctx)
@@ -62,19 +99,26 @@ on_delivered(const fx_http_res *res, void *ctx)
 
 	bpp_log_callback(the_bpp, p->cb, (int)res->status, res->body,
 	    res->len, res->error, stdout);
-	free(p->cb->url);
-	free(p->cb->body);
-	free(p->cb);
-	free(p);
+	pending_free(p);
 }
 
+/* After --latency (at once without), from the loop, so that the answer
+ * is out before the callback is made: made, checked, signed and sent. */
 static void
 send_callback(fx_loop *l, void *ctx)
 {
 	struct pending *p = ctx;
-	int64_t now = fx_time_now() / 1000;
+	int64_t now;
 	char err[256], *auth, *hdr;
 	const char *headers[3];
+
+	p->cb = bpp_callback_make(the_bpp, p->job);
+	p->job = NULL;
+	if (p->cb == NULL) {	/* fails its schema: reported */
+		pending_free(p);
+		return;
+	}
+	now = fx_time_now() / 1000;
 
 	auth = fx_bsign_sign(cfg.key, cfg.subscriber_id, cfg.key_id,
 	    p->cb->body, p->cb->len, now, now + 30, err, sizeof err);
@@ -120,14 +164,24 @@ on_request(fx_http_req *req, void *ctx)
 	fx_http_respond(req, a.status, "application/json", a.body.data,
 	    a.body.len, headers);
 	free(www);
-	if (a.cb != NULL) {
-		struct pending *p = fx_xmalloc(sizeof *p);
-
-		p->cb = a.cb;
-		a.cb = NULL;
-		fx_loop_timer(loop, (long)p->cb->delay_ms, send_callback, p);
+	if (a.job != NULL) {
+		fx_loop_timer(loop, (long)cfg.latency_ms, send_callback,
+		    pending_new(a.job));
+		a.job = NULL;
 	}
 	bpp_answer_free(&a);
+}
+
+/* Forgets what has had its time, every second; sooner while there is
+ * more than a pass takes, so that no pass holds the loop long. */
+static void
+prune(fx_loop *l, void *ctx)
+{
+	size_t max = 2000;
+
+	(void)ctx;
+	fx_loop_timer(l, bpp_prune(the_bpp, fx_time_now(), max) >= max ? 10 :
+	    1000, prune, NULL);
 }
 
 static void
@@ -175,6 +229,7 @@ main(int argc, char **argv)
 		{ "catalog", required_argument, NULL, 'c' },
 		{ "decline-rate", required_argument, NULL, 'D' },
 		{ "down", required_argument, NULL, 'w' },
+		{ "forget", required_argument, NULL, 'F' },
 		{ "id", required_argument, NULL, 'i' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "key-id", required_argument, NULL, 'K' },
@@ -208,6 +263,7 @@ main(int argc, char **argv)
 	cfg.partial = -1;
 	cfg.down_from = cfg.down_to = INT64_MAX;
 	cfg.seed = 1;
+	cfg.forget_ms = 10 * 60000;
 	cfg.key_id = "k1";
 	while ((ch = getopt_long(argc, argv, "hq", longopts, NULL)) != -1)
 		switch (ch) {
@@ -215,6 +271,8 @@ main(int argc, char **argv)
 		case 'c': catalog = optarg; break;
 		case 'D': cfg.decline_rate = rate("decline-rate", optarg); break;
 		case 'f': port_file = optarg; break;
+		case 'F': cfg.forget_ms = fx_opt_duration("--forget", optarg);
+			break;
 		case 'h': usage(0); break;
 		case 'i': cfg.subscriber_id = optarg; break;
 		case 'k': keyfile = optarg; break;
@@ -270,22 +328,9 @@ main(int argc, char **argv)
 		if (cfg.down_to <= cfg.down_from)
 			fx_die(FX_EXIT_USAGE, "--down: TO must be after FROM");
 	}
-	{
-		const char *colon = strrchr(listen_at, ':');
-
-		if (colon == NULL || (size_t)(colon - listen_at) >= sizeof host)
-			fx_die(FX_EXIT_USAGE, "--listen: want HOST:PORT, not "
-			    "'%s'", fx_quote(listen_at, strlen(listen_at)));
-		memcpy(host, listen_at, (size_t)(colon - listen_at));
-		host[colon - listen_at] = '\0';
-		errno = 0;
-		lv = strtol(colon + 1, &end, 10);
-		if (colon[1] == '\0' || *end != '\0' || errno != 0 || lv < 0 ||
-		    lv > 65535)
-			fx_die(FX_EXIT_USAGE, "--listen: bad port '%s'",
-			    fx_quote(colon + 1, strlen(colon + 1)));
-		port = (int)lv;
-	}
+	if (fx_http_parse_hostport(listen_at, host, sizeof host, &port, err,
+	    sizeof err) != 0)
+		fx_die(FX_EXIT_USAGE, "--listen: %s", err);
 	/* the keys: the BPP's, and the secret its DERs' keys come from */
 	if ((keytext = fx_note_secret_read(keyfile, "signing key", err,
 	    sizeof err)) == NULL)
@@ -350,17 +395,23 @@ main(int argc, char **argv)
 		    "the catalog\n",
 		    cfg.subscriber_id, cfg.key_id, url,
 		    fx_catalog_count(cfg.catalog));
+	fx_loop_timer(loop, 1000, prune, NULL);
 	fx_loop_run(loop);
 	st = bpp_get_stats(the_bpp);
 	if (!quiet)
 		fprintf(stderr, PROG ": %llu requests: %llu ACK, %llu NACK "
 		    "(%llu unsigned or badly signed, %llu invalid); %llu orders, "
-		    "%llu declined; %llu callbacks, %llu not delivered\n",
+		    "%llu declined; %llu message ids and %llu transactions "
+		    "held, %llu and %llu forgotten; %llu callbacks, %llu not "
+		    "delivered\n",
 		    st->requests, st->acks,
 		    st->nacks, st->unauthorized, st->invalid, st->orders,
-		    st->declined, st->callbacks, st->callbacks_failed);
+		    st->declined, st->ids, st->txns, st->ids_forgotten,
+		    st->txns_forgotten, st->callbacks, st->callbacks_failed);
 	fx_http_server_close(srv);
 	fx_loop_free(loop);
+	while (pendings != NULL)	/* not sent: stopped first */
+		pending_free(pendings);
 	bpp_free(the_bpp);
 	fx_bschema_free(&cfg.schemas);
 	fx_registry_free(cfg.registry);
