@@ -548,6 +548,31 @@ discovers() {
 	[ "$(jq -s 'map(select(.type == "beckn" and .action == "cancel")) | length' out.ndjson)" -eq 0 ]
 }
 
+@test "an aggregator that gives the pair its own OBP ID (fx-bpp --own-obp-ids): the order takes it, the DER's participation over it verifies, fx-audit obp finds it" {
+	bpp bpp.test 2.0.0 --own-obp-ids
+	plan E1/1 F001 dispatch did:fx:bat-0001,40 > in.ndjson
+	buy in.ndjson
+	[ "$status" -eq 0 ]
+	validate out.ndjson
+	[ "$(orders did:fx:bat-0001)" = active,completed ]
+	jq -e -s '[.[] | select(.type == "order")] | length == 2 and
+	    all(.obp_id | startswith("bpp.test/")) and all(.obp_id_by == "aggregator") and
+	    (map(.obp_id) | unique | length) == 1 and all(.participation.verified and .evidence.verified) and
+	    all(. as $o | $o.evidence.signed_text | contains("\n" + $o.obp_id + "\n"))' out.ndjson
+	o=$(jq -r 'select(.type == "order") | .obp_id' out.ndjson | head -n 1)
+	fx-audit keygen --name test/audit -o audit > /dev/null
+	fx-audit append --db a.db --key audit.key --origin test/audit < out.ndjson > /dev/null
+	[ "$(fx-audit obp --db a.db --id "$o" | jq -r '.obp_id + " " + .status')" = "$o completed" ]
+}
+
+@test "without it the orders carry FLUXEON's own OBP IDs (obp_id_by fluxeon)" {
+	bpp bpp.test 2.0.0
+	plan E1/1 F001 dispatch did:fx:bat-0001,40 > in.ndjson
+	buy in.ndjson
+	jq -e -s '[.[] | select(.type == "order")] | length == 2 and all(.obp_id_by == "fluxeon") and
+	    all(.obp_id | test("^OBP-[0-9]{8}T[0-9]{9}Z-[0-9a-f]{8}$"))' out.ndjson
+}
+
 # ---- 4. a BPP that does not call back ----
 
 # untried VERSION REASON: the one activation of out.ndjson (did:fx:bat-0001

@@ -1547,7 +1547,7 @@ acks() {
 	printf '%s\n' "$output" | grep -oE -- '(^|[][ (|])--?[a-z][-a-z0-9]*' | sed 's/^[][ (|]//' | sort -u > usage
 	echo -h >> usage
 	sed -n 's/^\.It Fl \([-a-z0-9]*\).*/-\1/p' "$ROOT/man/fx-bpp.1" | sort -u > man
-	[ "$(sort -u usage | wc -l)" -eq 22 ]
+	[ "$(sort -u usage | wc -l)" -eq 23 ]
 	run comm -3 <(sort -u usage) man
 	[ -z "$output" ]
 }

@@ -53,6 +53,7 @@ typedef struct act {
 	int retries;		/* of that request, after transport errors */
 	int participation_ok;	/* -1 not checked, 0 bad, 1 verified */
 	int live;		/* from the optimiser on the live offers */
+	int obp_by_bpp;		/* obp_id is the BPP's */
 	int later;		/* its status or COMPLETE held back */
 	int later_action;
 	fx_time later_since;
@@ -322,8 +323,11 @@ order_rec(bap *b, act *a, const char *status, const char *reason)
 	fx_buf_puts(&r, "{\"type\":\"order\"");
 	if (a->o.order_id[0])
 		put_str(&r, "order_id", a->o.order_id);
-	if (a->o.obp_id[0])
+	if (a->o.obp_id[0]) {
 		put_str(&r, "obp_id", a->o.obp_id);
+		put_str(&r, "obp_id_by", a->obp_by_bpp ? "aggregator" :
+		    "fluxeon");
+	}
 	put_str(&r, "plan_id", a->p->plan_id);
 	if (a->p->event_id[0])
 		put_str(&r, "event_id", a->p->event_id);
@@ -1013,6 +1017,7 @@ act_start(act *a, const char *planned)
 	a->confirmed = INT64_MIN;
 	a->participation_ok = -1;
 	obp_id(a->o.obp_id);
+	a->obp_by_bpp = 0;
 	fx_bmsg_uuid(a->txn);
 	{
 		txn_ref *t = fx_feeders_get(a->b->txns, a->txn, strlen(a->txn),
@@ -1747,6 +1752,13 @@ on_order_callback(bap *b, act *a, const txn_ref *t, const fx_bctx *c, jv msg)
 			return;
 		}
 		snprintf(a->o.order_id, sizeof a->o.order_id, "%s", o.order_id);
+		/* an OBP ID the BPP gives the pair is taken (R46): it is the
+		 * one its DER signed */
+		if (o.obp_id[0] && strcmp(o.obp_id, a->o.obp_id) != 0) {
+			snprintf(a->o.obp_id, sizeof a->o.obp_id, "%s",
+			    o.obp_id);
+			a->obp_by_bpp = 1;
+		}
 		snprintf(a->o.participation, sizeof a->o.participation, "%s",
 		    o.participation);
 		a->o.signed_at = o.signed_at;

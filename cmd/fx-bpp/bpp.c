@@ -629,6 +629,15 @@ order(bpp *b, const fx_bctx *req, fx_border o, txn *t, fx_time now,
 			der_key *k = der_key_of(b, t->o.der_id);
 
 			fx_bmsg_uuid(t->o.order_id);
+			if (b->cfg->own_obp) {
+				/* the aggregator's own id of the pair, which
+				 * the DER signs and the BAP is to take */
+				char u[40];
+
+				fx_bmsg_uuid(u);
+				snprintf(t->o.obp_id, sizeof t->o.obp_id,
+				    "%s/%s", b->cfg->subscriber_id, u);
+			}
 			t->o.status = FX_BORDER_ACTIVE;
 			t->o.signed_at = now;
 			text = fx_bmsg_participation(&t->o);

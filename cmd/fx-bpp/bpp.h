@@ -35,6 +35,7 @@ typedef struct bpp_config {
 	int64_t forget_ms;		/* a transaction's grace (--forget) */
 	double nack_rate, decline_rate, silent_rate;
 	double partial;			/* delivered share; < 0: reliability */
+	int own_obp;			/* give each order an OBP ID of its own */
 	fx_time down_from, down_to;	/* answer 503 in [from, to) */
 	uint64_t seed;
 	int payloads;			/* log records carry the payload */

@@ -41,9 +41,9 @@ usage(int st)
 "              [--aggregator id] [--decline-rate p] [--down from:to]\n"
 "              [--forget dur] [--id subscriber_id] [--key-id id]\n"
 "              [--latency dur] [--listen host:port] [--nack-rate p]\n"
-"              [--partial share] [--payloads] [--port-file file]\n"
-"              [--provider-name name] [--schemas dir] [--seed n]\n"
-"              [--silent-rate p] [--skew s]\n");
+"              [--own-obp-ids] [--partial share] [--payloads]\n"
+"              [--port-file file] [--provider-name name] [--schemas dir]\n"
+"              [--seed n] [--silent-rate p] [--skew s]\n");
 	exit(st);
 }
 
@@ -236,6 +236,7 @@ main(int argc, char **argv)
 		{ "latency", required_argument, NULL, 'l' },
 		{ "listen", required_argument, NULL, 'L' },
 		{ "nack-rate", required_argument, NULL, 'N' },
+		{ "own-obp-ids", no_argument, NULL, 'O' },
 		{ "partial", required_argument, NULL, 'P' },
 		{ "payloads", no_argument, NULL, 'y' },
 		{ "port-file", required_argument, NULL, 'f' },
@@ -283,6 +284,7 @@ main(int argc, char **argv)
 		case 'n': cfg.provider_name = optarg; break;
 		case 'N': cfg.nack_rate = rate("nack-rate", optarg); break;
 		case 'P': cfg.partial = rate("partial", optarg); break;
+		case 'O': cfg.own_obp = 1; break;
 		case 'q': quiet = 1; break;
 		case 'r': registry = optarg; break;
 		case 's':
