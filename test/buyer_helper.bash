@@ -18,17 +18,6 @@ fresh() {
 	jq -s . bap.json > reg.json
 }
 
-# waitfor FILE: until FILE is there and not empty (5 s at most).
-waitfor() {
-	local i
-	for i in $(seq 100); do
-		[ -s "$1" ] && return 0
-		sleep 0.05
-	done
-	echo "waitfor: no $1 after 5 s" >&2
-	return 1
-}
-
 # free_port: a TCP port of 127.0.0.1 nobody listens on (just now).
 free_port() {
 	/usr/bin/python3 -c 'import socket

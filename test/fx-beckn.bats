@@ -48,17 +48,6 @@ known_bug() {
 	[ -n "${FX_BECKN_BUGS:-}" ] || skip "BUG: $*"
 }
 
-# waitfor FILE: until FILE is there and not empty (5 s at most).
-waitfor() {
-	local i
-	for i in $(seq 100); do
-		[ -s "$1" ] && return 0
-		sleep 0.05
-	done
-	echo "waitfor: no $1 after 5 s" >&2
-	return 1
-}
-
 uuid() {
 	cat /proc/sys/kernel/random/uuid
 }

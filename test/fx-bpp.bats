@@ -58,17 +58,6 @@ need_crypto() {
 		skip "python3 has no cryptography module (Debian: python3-cryptography), which $1 needs"
 }
 
-# waitfor FILE: until FILE is there and not empty (10 s at most).
-waitfor() {
-	local i
-	for i in $(seq 200); do
-		[ -s "$1" ] && return 0
-		sleep 0.05
-	done
-	echo "waitfor: no $1 after 10 s" >&2
-	return 1
-}
-
 uuid() {
 	cat /proc/sys/kernel/random/uuid
 }

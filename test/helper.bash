@@ -34,3 +34,14 @@ validate() {
 count_type() {
 	grep -c "\"type\":\"$1\"" "$2" || true
 }
+
+# waitfor FILE: until FILE is there and not empty (10 s at most).
+waitfor() {
+	local i
+	for i in $(seq 200); do
+		[ -s "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "waitfor: no $1 after 10 s" >&2
+	return 1
+}
