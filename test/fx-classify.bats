@@ -492,7 +492,7 @@ sys.exit(bad)
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	[ "${stderr_lines[0]}" = "fx-classify: 2880 records in: 2880 passed, 0 rejected; 0 states, 0 state changes, 2284 labels" ]
-	[[ "${stderr_lines[1]}" == "fx-classify: train: 2284 samples ("*"normal kept 1 in 1), "*" iterations; held out 0; wrote m.json" ]]
+	[[ "${stderr_lines[1]}" == "fx-classify: train: 2284 samples ("*"kept 1 in 1, 1, 1), "*" iterations; held out 0; wrote m.json" ]]
 	# converged: fewer than the 50 iterations allowed
 	[ "$(jq '.iterations < 50 and .coef[0] == [range(14) | 0] and .feeders.G1.levels_from == "--limit" and .feeders.G2.alert_kw == 480' m.json)" = true ]
 	fx-classify label -q --limit 600 data > labels
@@ -518,7 +518,7 @@ sys.exit(bad)
 	[ "$(jq -S -c 'del(.created, .model_version)' m.json)" = "$(jq -S -c 'del(.created, .model_version)' m2.json)" ]
 }
 
-@test "train: Normal slices reservoir-sampled to --max-samples, later slices held out" {
+@test "train: each class reservoir-sampled to --max-samples, later slices held out" {
 	cp "$BATS_FILE_TMPDIR/data3" data
 	fx-classify label -q --limit 600 data > labels
 	count() { jq -s -c "map(select($1)) | [0, 1, 2] as \$k | map(.state) | [\$k[] as \$c | map(select(. == \$c)) | length]" labels; }
@@ -526,16 +526,176 @@ sys.exit(bad)
 	[ "$status" -eq 0 ]
 	tr=$(count '.slice_start < "2025-01-08"')
 	ho=$(count '.slice_start >= "2025-01-08"')
+	# offered: every row; kept: 100 of each class at most
 	[ "$(jq -c .training.metrics.samples m.json)" = "$tr" ]
 	[ "$(jq -c .heldout.metrics.samples m.json)" = "$ho" ]
-	[ "$(jq -c '[.training_samples[0], .training.class0_kept, .training.to, .heldout.from, .heldout.to]' m.json)" = '[100,100,"2025-01-08T00:00:00Z","2025-01-08T00:00:00Z",null]' ]
-	[ "$(jq -c '.training_samples[1:]' m.json)" = "$(jq -c '.[1:]' <<< "$tr")" ]
-	n0=$(jq '.[0]' <<< "$tr")
-	w0=$(awk -v n="$n0" 'BEGIN { printf "%.3g", n / 100 }')
-	nho=$(jq '[.[0], 100] | min + ($ho[1] + $ho[2])' --argjson ho "$ho" <<< "$ho")
-	[[ "${stderr_lines[1]}" == *"normal kept 1 in $w0), "*"; held out $nho; wrote m.json" ]] || { echo "${stderr_lines[1]}"; return 1; }
-	# the confusion matrix's Normal row is scaled back to every Normal slice
-	[ "$(jq ".training.metrics.confusion[0] | add - $n0 | fabs <= 2" m.json)" = true ]
+	kept=$(jq -c 'map([., 100] | min)' <<< "$tr")
+	[ "$(jq -c '[.training_samples, .training.kept, .training.class0_kept, .training.to, .heldout.from, .heldout.to]' m.json)" = \
+	    "[$kept,$kept,100,\"2025-01-08T00:00:00Z\",\"2025-01-08T00:00:00Z\",null]" ]
+	# the data has more than 100 of every class in training
+	[ "$(jq -c 'map(. > 100) | all' <<< "$tr")" = true ]
+	w=$(jq -r 'map(. / 100) | map(tostring) | join(" ")' <<< "$tr")
+	w=$(for v in $w; do awk -v n="$v" 'BEGIN { printf "%.3g\n", n }'; done | paste -sd, | sed 's/,/, /g')
+	nho=$(jq 'map([., 100] | min) | add' <<< "$ho")
+	[[ "${stderr_lines[1]}" == *"kept 1 in $w), "*"; held out $nho; wrote m.json" ]] || { echo "${stderr_lines[1]} / $w"; return 1; }
+	# the confusion matrix's rows are scaled back to every slice of the class
+	[ "$(jq --argjson tr "$tr" '[.training.metrics.confusion | to_entries[] | (.value | add) - $tr[.key] | fabs <= 2] | all' m.json)" = true ]
+	# the same rows given as label records or as a matrix: the same samples
+	fx-classify label -q --limit 600 --matrix data.fxm data
+	fx-classify train -q --max-samples 100 --train-to 2025-01-08 -o mm.json data.fxm
+	[ "$(jq -S -c 'del(.created, .model_version)' m.json)" = "$(jq -S -c 'del(.created, .model_version)' mm.json)" ]
+}
+
+@test "train from label records or a training matrix: the same model as from the features" {
+	cp "$BATS_FILE_TMPDIR/data3" data
+	fx-classify train -q --limit 600 --l2 1e-6 --train-to 2025-01-08 -o m.json data
+	run --separate-stderr fx-classify label --limit 600 --matrix data.fxm data
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = "fx-classify: 2880 records in: 2880 passed, 0 rejected; 0 states, 0 state changes, 2284 labels" ]
+	# the file: its marks, header, 68-byte rows and trailer
+	[ "$(head -c 8 data.fxm)" = FXCLMAT1 ]
+	[ "$(tail -c 8 data.fxm)" = FXCLEND1 ]
+	python3 -S - data.fxm <<-'PY'
+	import json, struct, sys
+	b = open(sys.argv[1], "rb").read()
+	hl, = struct.unpack_from("<I", b, 8)
+	h = json.loads(b[12:12 + hl])
+	assert h["format"] == "fluxeon-classify-matrix" and h["row_bytes"] == 68, h
+	assert h["inputs"][0] == "p50" and len(h["inputs"]) == 13, h
+	rows, tl = struct.unpack_from("<QI", b, len(b) - 20)
+	assert rows == 2284 and 12 + hl + 68 * rows + tl + 20 == len(b), (rows, tl)
+	t = json.loads(b[12 + hl + 68 * rows:len(b) - 20])
+	assert t["labels"] == 2284 and [f["feeder_id"] for f in t["feeders"]] == ["G1", "G2"], t
+	assert t["feeders"][0]["critical_kw"] == 570 and t["feeders"][0]["levels_from"] == "--limit", t
+	# the first row against the first label record
+	start, feeder, horizon, state, res = struct.unpack_from("<qIBBH", b, 12 + hl)
+	x = struct.unpack_from("<13f", b, 12 + hl + 16)
+	assert (start, feeder, horizon, res) == (1736122500000, 0, 1, 0), (start, feeder, horizon)
+	PY
+	# the matrix gives the very same model, bit for bit
+	fx-classify train -q --l2 1e-6 --train-to 2025-01-08 -o mm.json data.fxm
+	[ "$(jq -S -c 'del(.created, .model_version)' m.json)" = "$(jq -S -c 'del(.created, .model_version)' mm.json)" ]
+	# label records (inputs to six decimals) the same up to their rounding
+	fx-classify label -q --limit 600 data > labels
+	jq -e -s 'all(.[]; .levels_from == "--limit")' labels > /dev/null
+	run --separate-stderr fx-classify train --l2 1e-6 --train-to 2025-01-08 -o ml.json labels
+	[ "$status" -eq 0 ]
+	[ "${stderr_lines[0]}" = "fx-classify: 2284 records in: 2284 passed, 0 rejected; 0 states, 0 state changes, 2284 labels" ]
+	jq -e -n --slurpfile a m.json --slurpfile b ml.json '$a[0] as $a | $b[0] as $b |
+	    $a.decision == $b.decision and $a.training_samples == $b.training_samples and
+	    $a.training.metrics == $b.training.metrics and $a.heldout.metrics == $b.heldout.metrics and
+	    $a.feeders == $b.feeders and
+	    ([$a.coef, $b.coef] | transpose | map(transpose[]) | all((.[0] - .[1] | fabs) <= 1e-3 * (1 + (.[0] | fabs))))' > /dev/null ||
+	    { jq -c .coef m.json ml.json; return 1; }
+	# the number of threads does not change the model
+	fx-classify train -q --threads 1 --l2 1e-6 --train-to 2025-01-08 -o t1.json data.fxm
+	fx-classify train -q --threads 3 --l2 1e-6 --train-to 2025-01-08 -o t3.json data.fxm
+	[ "$(jq -S -c 'del(.created, .model_version)' t1.json)" = "$(jq -S -c 'del(.created, .model_version)' t3.json)" ]
+	[ "$(jq -S -c 'del(.created, .model_version)' t1.json)" = "$(jq -S -c 'del(.created, .model_version)' mm.json)" ]
+	# label, features and matrix files mixed: two matrices count twice
+	fx-classify train -q --l2 1e-6 -o two.json data.fxm data.fxm
+	[ "$(jq -c '.training.metrics.samples | add' two.json)" -eq 4568 ]
+}
+
+@test "a training matrix that is cut short, altered or not this program's is refused; bad rows are counted" {
+	cp "$BATS_FILE_TMPDIR/data2" data
+	fx-classify label -q --limit 600 --matrix data.fxm data
+	size=$(stat -c %s data.fxm)
+	rows=$(( $(fx-classify label -q --limit 600 data | wc -l) ))
+	# cut short: no end mark
+	head -c $((size - 30)) data.fxm > cut.fxm
+	run --separate-stderr fx-classify train -o m.json cut.fxm
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fx-classify: cut.fxm: not a training matrix: no end mark (cut short?)" ]
+	[ ! -e m.json ]
+	# a row lost in the middle: the rows no longer fill the space
+	python3 -S -c 'import sys; b = open("data.fxm", "rb").read(); sys.stdout.buffer.write(b[:500] + b[568:])' > lost.fxm
+	run --separate-stderr fx-classify train -o m.json lost.fxm
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fx-classify: lost.fxm: not a training matrix: the rows do not fill the space between header and trailer" ]
+	# other inputs (another version's matrix)
+	python3 -S -c 'import sys; b = open("data.fxm", "rb").read(); sys.stdout.buffer.write(b.replace(b"\"spike\"", b"\"spikz\"", 1))' > inputs.fxm
+	run --separate-stderr fx-classify train -o m.json inputs.fxm
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fx-classify: inputs.fxm: not a training matrix: inputs are not this program's (made by another version?)" ]
+	# bad rows: a state of 7 in row 2, a feeder index past the trailer's in row 5, a NaN in row 9
+	python3 -S - data.fxm bad.fxm <<-'PY'
+	import struct, sys
+	b = bytearray(open(sys.argv[1], "rb").read())
+	r0 = 12 + struct.unpack_from("<I", b, 8)[0]
+	b[r0 + 68 + 13] = 7
+	struct.pack_into("<I", b, r0 + 4 * 68 + 8, 9)
+	struct.pack_into("<f", b, r0 + 8 * 68 + 16 + 4 * 3, float("nan"))
+	open(sys.argv[2], "wb").write(b)
+	PY
+	run --separate-stderr fx-classify train -o m.json bad.fxm
+	[ "$status" -eq 0 ]
+	[ "${stderr_lines[0]}" = "fx-classify: bad.fxm: row 2: state: not 0, 1 or 2" ]
+	[ "${stderr_lines[1]}" = "fx-classify: bad.fxm: row 5: feeder: not one with levels in the trailer" ]
+	[ "${stderr_lines[2]}" = "fx-classify: bad.fxm: row 9: x: not a finite number" ]
+	[ "${stderr_lines[3]}" = "fx-classify: $rows records in: $((rows - 3)) passed, 3 rejected; 0 states, 0 state changes, $((rows - 3)) labels" ]
+	[ "$(jq '.training.metrics.samples | add' m.json)" -eq $((rows - 3)) ]
+	run --separate-stderr fx-classify train --strict -o m2.json bad.fxm
+	[ "$status" -eq 1 ]
+	[ ! -e m2.json ]
+	# a matrix is for train only; --matrix for label only
+	run --separate-stderr fx-classify label data.fxm
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "fx-classify: data.fxm: a training matrix is read by train only" ]
+	run --separate-stderr fx-classify --matrix x.fxm data
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "fx-classify: --matrix: only with label" ]
+	# an unwritable matrix
+	run --separate-stderr fx-classify label --limit 600 --matrix /nonexistent/x.fxm data
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "fx-classify: /nonexistent/x.fxm: No such file or directory"* ]]
+	# any byte changed anywhere: refused whole, or rows counted, never a crash
+	for i in $(seq 1 40); do
+		python3 -S -c 'import random, sys
+random.seed(int(sys.argv[1]))
+b = bytearray(open("data.fxm", "rb").read())
+for _ in range(random.randint(1, 4)):
+    b[random.randrange(len(b))] = random.randrange(256)
+open("fz.fxm", "wb").write(b)' "$i"
+		rc=0
+		fx-classify train -q -o fz.json fz.fxm 2> err || rc=$?
+		[ "$rc" -le 1 ] || { echo "seed $i: exit $rc"; cat err; return 1; }
+		if [ "$rc" -eq 0 ]; then
+			n=$(fx-classify train -o fz.json fz.fxm 2>&1 >/dev/null | sed -n 's/^fx-classify: \([0-9]*\) records in: \([0-9]*\) passed, \([0-9]*\) rejected.*/\1 \2 \3/p')
+			read -r a b c <<< "$n"
+			[ "$a" -eq $((b + c)) ] || { echo "seed $i: $n"; return 1; }
+		fi
+	done
+}
+
+@test "train: bad label records are reported, counted and skipped" {
+	cp "$BATS_FILE_TMPDIR/data2" data
+	fx-classify label -q --limit 600 data | head -n 50 > labels
+	good=$(sed -n 1p labels)
+	{ jq -c '.state = 3' <<< "$good"
+	  jq -c 'del(.x.spike)' <<< "$good"
+	  jq -c '.x.p50 = "1"' <<< "$good"
+	  jq -c '.alert_kw = 0' <<< "$good"
+	  jq -c '.critical_kw = 1' <<< "$good"
+	  jq -c '.slice_start = "yesterday"' <<< "$good"
+	  jq -c 'del(.feeder_id)' <<< "$good"
+	  echo '{"type":"label"'
+	  jq -c '.feeder_id = "G\u00e9"' <<< "$good"; } > bad
+	cat labels bad > in
+	run --separate-stderr fx-classify train -o m.json in
+	[ "$status" -eq 0 ]
+	[ "${stderr_lines[0]}" = "fx-classify: in:51: state: want 0, 1 or 2" ]
+	[ "${stderr_lines[1]}" = "fx-classify: in:52: x: want an object of the 13 model inputs (see fx-classify(1)), each a finite number" ]
+	[ "${stderr_lines[2]}" = "fx-classify: in:53: x: want an object of the 13 model inputs (see fx-classify(1)), each a finite number" ]
+	[ "${stderr_lines[3]}" = "fx-classify: in:54: alert_kw, critical_kw: want numbers 0 < alert_kw <= critical_kw" ]
+	[ "${stderr_lines[4]}" = "fx-classify: in:55: alert_kw, critical_kw: want numbers 0 < alert_kw <= critical_kw" ]
+	[ "${stderr_lines[5]}" = "fx-classify: in:56: slice_start: missing or not an RFC 3339 time" ]
+	[ "${stderr_lines[6]}" = "fx-classify: in:57: feeder_id: missing, empty or not a string" ]
+	[[ "${stderr_lines[7]}" == "fx-classify: in:58: "* ]]
+	[ "${stderr_lines[8]}" = "fx-classify: 59 records in: 51 passed, 8 rejected; 0 states, 0 state changes, 51 labels" ]
+	# the escaped feeder id was read by the full parse
+	[ "$(jq -r '.feeders | keys | join(" ")' m.json)" = "G1 G2 Gé" ]
 }
 
 @test "the model file: classify with -m, --rules, levels from the model; corrupt files are refused" {

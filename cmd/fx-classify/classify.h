@@ -81,6 +81,8 @@ typedef struct cl_train_opts {
 	int balance;		/* class weights N / (K N_k) */
 	int max_iter;
 	int verbose;
+	int threads;		/* the sums over the samples in this many
+				 * threads (the result does not depend on it) */
 } cl_train_opts;
 
 /*
@@ -96,5 +98,47 @@ void cl_model_put(const cl_model *m, fx_buf *b);
 
 /* Loads a model file; 0, or -1 with a reason in err. */
 int cl_model_load(cl_model *m, const char *path, char *err, size_t errlen);
+
+/*
+ * The training matrix (matrix.c): training rows in a binary file, for
+ * training sets too large to read as label records.  See matrix.c for
+ * the layout.
+ */
+#define CL_ROW_BYTES 68
+
+typedef struct cl_row {
+	int64_t start;			/* slice_start, ms */
+	uint32_t feeder;		/* index into the trailer's feeders */
+	uint8_t horizon, state;
+	uint16_t reserved;		/* 0 */
+	float x[CL_NIN - 1];		/* the inputs but the intercept */
+} cl_row;
+
+typedef struct cl_mwriter cl_mwriter;
+
+/* Creates path and writes the header; NULL with a reason in err. */
+cl_mwriter *cl_mwriter_open(const char *path, char *err, size_t errlen);
+void cl_row_encode(const cl_row *r, unsigned char out[CL_ROW_BYTES]);
+int cl_mwriter_row(cl_mwriter *w, const cl_row *r);
+/* Writes the trailer (JSON text) and the end mark, closes and frees w. */
+int cl_mwriter_close(cl_mwriter *w, const char *trailer, size_t len,
+    char *err, size_t errlen);
+
+typedef struct cl_matrix {
+	const char *path;
+	const unsigned char *map;	/* the whole file, mapped */
+	size_t size;
+	const unsigned char *rows;
+	uint64_t nrows;
+	jv header, trailer;
+} cl_matrix;
+
+/* 1 when path is a regular file that starts with the matrix mark. */
+int cl_matrix_sniff(const char *path);
+/* Maps and checks a matrix file (not its rows); 0, or -1 and a reason. */
+int cl_matrix_open(cl_matrix *m, const char *path, char *err, size_t errlen);
+/* Decodes row i < m->nrows (unchecked values). */
+void cl_matrix_row(const cl_matrix *m, uint64_t i, cl_row *r);
+void cl_matrix_close(cl_matrix *m);
 
 #endif

@@ -1,6 +1,7 @@
 /* lr.c - fx-classify's inputs, rules, logistic regression and model file;
  * see classify.h */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,27 +152,63 @@ cl_top(const cl_model *m, const double x[CL_NIN], int k, int idx[],
 /* ---- training ---- */
 
 #define NP ((CL_K - 1) * CL_NIN)	/* free parameters */
+#define NPAIR ((CL_K - 1) * CL_K / 2)	/* class pairs k <= q of the Hessian */
+#define NCHUNK 8	/* the samples' parts, summed in this order */
 
-/* The penalised loss at coefficients b (classes 1..K-1), and when g and
- * h are not NULL its gradient and Hessian. */
-static double
-loss(const cl_model *m, const cl_sample *s, size_t n, const double *b,
-    double lambda, double *g, double *h)
+/*
+ * One part of the samples' sums: the loss and, when want, the gradient
+ * and the upper triangles of the Hessian's blocks.  The blocks of a
+ * sample are multiples of the one matrix z z': c_kq z z', so each sample
+ * adds z_j z_l once per pair (k, q) for l >= j only.
+ */
+struct part {
+	const double *z;		/* standardised inputs, CL_NIN a row */
+	const cl_sample *s;
+	size_t lo, hi;
+	const double *b;
+	int want;
+	double total;
+	double g[NP];
+	double a[NPAIR][CL_NIN][CL_NIN];
+};
+
+/* A thread's share: parts t, t + T, t + 2T ... */
+struct share {
+	struct part *pt;
+	int t, nt;
+};
+
+static void *part_run(void *arg);
+
+static void *
+share_run(void *arg)
 {
-	double total = 0;
+	struct share *sh = arg;
+	int c;
+
+	for (c = sh->t; c < NCHUNK; c += sh->nt)
+		part_run(&sh->pt[c]);
+	return NULL;
+}
+
+static void *
+part_run(void *arg)
+{
+	struct part *pt = arg;
+	const double *b = pt->b;
 	size_t i;
-	int j, l, k, q;
+	int j, l, k, q, pq;
 
-	if (g) {
-		memset(g, 0, NP * sizeof *g);
-		memset(h, 0, NP * NP * sizeof *h);
+	pt->total = 0;
+	if (pt->want) {
+		memset(pt->g, 0, sizeof pt->g);
+		memset(pt->a, 0, sizeof pt->a);
 	}
-	for (i = 0; i < n; i++) {
-		double x[CL_NIN], z[CL_NIN], eta[CL_K], p[CL_K], w = s[i].w;
+	for (i = pt->lo; i < pt->hi; i++) {
+		const double *z = pt->z + i * CL_NIN;
+		double eta[CL_K], p[CL_K], c[NPAIR], w = pt->s[i].w;
+		int y = pt->s[i].y;
 
-		for (j = 0; j < CL_NIN; j++)
-			x[j] = s[i].x[j];
-		scale(m, x, z);
 		eta[0] = 0;
 		for (k = 1; k < CL_K; k++) {
 			eta[k] = 0;
@@ -179,27 +216,94 @@ loss(const cl_model *m, const cl_sample *s, size_t n, const double *b,
 				eta[k] += b[(k - 1) * CL_NIN + j] * z[j];
 		}
 		softmax(eta, p);
-		total -= w * log(fmax(p[s[i].y], 1e-300));
-		if (!g)
+		pt->total -= w * log(fmax(p[y], 1e-300));
+		if (!pt->want)
 			continue;
-		for (k = 1; k < CL_K; k++) {
-			double r = w * (p[k] - (s[i].y == k));
+		for (k = 1, pq = 0; k < CL_K; k++) {
+			double r = w * (p[k] - (y == k));
 
 			for (j = 0; j < CL_NIN; j++)
-				g[(k - 1) * CL_NIN + j] += r * z[j];
-			for (q = k; q < CL_K; q++) {
-				double c = w * p[k] * ((k == q) - p[q]);
+				pt->g[(k - 1) * CL_NIN + j] += r * z[j];
+			for (q = k; q < CL_K; q++)
+				c[pq++] = w * p[k] * ((k == q) - p[q]);
+		}
+		for (j = 0; j < CL_NIN; j++)
+			for (l = j; l < CL_NIN; l++) {
+				double zz = z[j] * z[l];
+
+				for (pq = 0; pq < NPAIR; pq++)
+					pt->a[pq][j][l] += c[pq] * zz;
+			}
+	}
+	return NULL;
+}
+
+/*
+ * The penalised loss at coefficients b (classes 1..K-1), and when g and h
+ * are not NULL its gradient and Hessian.  The samples are cut into
+ * NCHUNK parts whatever the number of threads, and the parts' sums added
+ * in order, so that the result does not depend on the machine.
+ */
+static double
+loss(const double *z, const cl_sample *s, size_t n, const double *b,
+    double lambda, double *g, double *h, int nthreads)
+{
+	static struct part pt[NCHUNK];
+	struct share sh[NCHUNK];
+	pthread_t tid[NCHUNK];
+	double total = 0;
+	int c, j, l, k, q, pq, nt;
+
+	for (c = 0; c < NCHUNK; c++) {
+		pt[c].z = z;
+		pt[c].s = s;
+		pt[c].lo = n * (size_t)c / NCHUNK;
+		pt[c].hi = n * (size_t)(c + 1) / NCHUNK;
+		pt[c].b = b;
+		pt[c].want = g != NULL;
+	}
+	/* thread t takes parts t, t + nt ...; this one is thread 0; when a
+	 * thread cannot be made, fewer share the parts */
+	nt = nthreads < 1 ? 1 : nthreads > NCHUNK ? NCHUNK : nthreads;
+	for (;;) {
+		for (c = 0; c < nt; c++) {
+			sh[c].pt = pt;
+			sh[c].t = c;
+			sh[c].nt = nt;
+		}
+		for (c = 1; c < nt; c++)
+			if (pthread_create(&tid[c], NULL, share_run, &sh[c]) != 0)
+				break;
+		if (c == nt)
+			break;
+		while (--c >= 1)
+			pthread_join(tid[c], NULL);
+		nt = 1;
+	}
+	share_run(&sh[0]);
+	for (c = 1; c < nt; c++)
+		pthread_join(tid[c], NULL);
+	if (g) {
+		memset(g, 0, NP * sizeof *g);
+		memset(h, 0, NP * NP * sizeof *h);
+	}
+	for (c = 0; c < NCHUNK; c++) {
+		total += pt[c].total;
+		if (!g)
+			continue;
+		for (j = 0; j < NP; j++)
+			g[j] += pt[c].g[j];
+		for (k = 1, pq = 0; k < CL_K; k++)
+			for (q = k; q < CL_K; q++, pq++) {
 				double *blk = h + (size_t)(k - 1) * CL_NIN * NP +
 				    (size_t)(q - 1) * CL_NIN;
 
-				for (j = 0; j < CL_NIN; j++) {
-					double cz = c * z[j];
-
+				for (j = 0; j < CL_NIN; j++)
 					for (l = 0; l < CL_NIN; l++)
-						blk[(size_t)j * NP + l] += cz * z[l];
-				}
+						blk[(size_t)j * NP + l] += l >= j ?
+						    pt[c].a[pq][j][l] :
+						    pt[c].a[pq][l][j];
 			}
-		}
 	}
 	for (k = 1; k < CL_K; k++)
 		for (j = 1; j < CL_NIN; j++) {
@@ -230,6 +334,7 @@ cl_train(cl_model *m, const cl_sample *s, size_t n, const cl_train_opts *o)
 	double b[NP] = { 0 }, nb[NP], d[NP], sw[CL_K] = { 0 }, tot = 0, cur;
 	double sum[CL_NIN] = { 0 }, ss[CL_NIN] = { 0 };
 	cl_sample *ws;
+	double *z;
 	size_t i;
 	int j, k, it;
 
@@ -268,9 +373,18 @@ cl_train(cl_model *m, const cl_sample *s, size_t n, const cl_train_opts *o)
 		m->mean[j] = mu;
 		m->sd[j] = var > 1e-18 ? sqrt(var) : 1;
 	}
+	/* the standardised inputs, once */
+	z = fx_xmalloc(n * CL_NIN * sizeof *z);
+	for (i = 0; i < n; i++) {
+		double x[CL_NIN];
+
+		for (j = 0; j < CL_NIN; j++)
+			x[j] = ws[i].x[j];
+		scale(m, x, z + i * CL_NIN);
+	}
 	/* the penalty is per unit of weight, so that it means the same for
 	 * any number of samples */
-	cur = loss(m, ws, n, b, o->l2 * tot, g, h);
+	cur = loss(z, ws, n, b, o->l2 * tot, g, h, o->threads);
 	for (it = 1; it <= o->max_iter; it++) {
 		gsl_matrix_view hm = gsl_matrix_view_array(h, NP, NP);
 		gsl_vector_view gv = gsl_vector_view_array(g, NP);
@@ -284,12 +398,14 @@ cl_train(cl_model *m, const cl_sample *s, size_t n, const cl_train_opts *o)
 			fx_error("train: the Hessian is not positive definite "
 			    "at iteration %d", it);
 			free(ws);
+			free(z);
 			return -1;
 		}
 		for (tries = 0; tries < 30; tries++, t /= 2) {
 			for (j = 0; j < NP; j++)
 				nb[j] = b[j] - t * d[j];
-			next = loss(m, ws, n, nb, o->l2 * tot, NULL, NULL);
+			next = loss(z, ws, n, nb, o->l2 * tot, NULL, NULL,
+			    o->threads);
 			if (next <= cur)
 				break;
 		}
@@ -299,12 +415,13 @@ cl_train(cl_model *m, const cl_sample *s, size_t n, const cl_train_opts *o)
 		}
 		if (o->verbose)
 			fprintf(stderr, "fx-classify: train: iteration %d: loss "
-			    "%.10g, step %.3g\n", it, next / tot, step);
+			    "%.10g, step %.3g (%d halvings)\n", it, next / tot,
+			    step, tries);
 		if (cur - next <= 1e-12 * fabs(cur) || step < 1e-9) {
 			cur = next;
 			break;
 		}
-		cur = loss(m, ws, n, b, o->l2 * tot, g, h);
+		cur = loss(z, ws, n, b, o->l2 * tot, g, h, o->threads);
 	}
 	for (j = 0; j < CL_NIN; j++)
 		m->coef[0][j] = 0;
@@ -313,6 +430,7 @@ cl_train(cl_model *m, const cl_sample *s, size_t n, const cl_train_opts *o)
 			m->coef[k][j] = b[(k - 1) * CL_NIN + j];
 	m->l2 = o->l2;
 	free(ws);
+	free(z);
 	return it > o->max_iter ? o->max_iter : it;
 }
 

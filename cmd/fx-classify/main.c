@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ struct pend {
 
 struct feeder {
 	char *id;
+	uint32_t idx;		/* order of appearance: the matrix's index */
 	int levels;		/* 0 unknown, 1 known, -1 warned */
 	double alert_kw, critical_kw;
 	const char *levels_from;	/* "model", "config", "--limit", "derived" */
@@ -79,6 +81,7 @@ struct feeder {
 	/* labelling */
 	struct pend *pend;
 	size_t npend;
+	int levels_given;	/* levels taken from a training row */
 	/* derived levels: the observed slices' means */
 	double *hist;
 	size_t nhist, hcap;
@@ -86,7 +89,7 @@ struct feeder {
 
 static struct {
 	enum mode mode;
-	const char *model_path, *out_path;
+	const char *model_path, *out_path, *matrix_path;
 	double limit;
 	double q_alert, q_critical;	/* --derive-levels quantiles */
 	int derive;
@@ -97,6 +100,7 @@ static struct {
 	long max_samples;
 	int rules, strict, quiet, verbose, errors_inline, no_slices;
 	int confirm;
+	int threads;		/* train --threads */
 } opt;
 
 static fx_feeders *feeders;
@@ -109,15 +113,16 @@ static const char *in_name;
 static long in_line;
 static unsigned long long n_in, n_pass, n_rej, n_state, n_change, n_label;
 
-/* training samples: [0] training, [1] held out; class 0 reservoir-sampled */
+/* training samples: [0] training, [1] held out; each class
+ * reservoir-sampled down to --max-samples */
 static struct sampleset {
 	cl_sample *s;
 	size_t n, cap;
-	uint64_t seen0;		/* class-0 samples offered */
-	size_t n0;		/* class-0 samples kept */
-	size_t *idx0;		/* where they are in s[] */
-	int64_t count[CL_K];
+	size_t kept[CL_K];	/* samples of each class kept */
+	size_t *idx[CL_K];	/* where they are in s[] */
+	int64_t count[CL_K];	/* samples of each class offered */
 } sets[2];
+static cl_mwriter *mw;		/* label --matrix */
 static gsl_rng *rng;
 static int pass_derive;		/* first pass of --derive-levels */
 
@@ -129,11 +134,12 @@ usage(int st)
 "                   [--confirm n] [--decision p_alert,p_critical] [--hold duration]\n"
 "                   [--limit kw] [--no-slices] [--strict] [file ...]\n"
 "       fx-classify label [-qv] [-c config] [-m model.json] [--limit kw]\n"
-"                   [--derive-levels p_alert,p_critical] [--from time] [--to time] file ...\n"
+"                   [--derive-levels p_alert,p_critical] [--from time] [--to time]\n"
+"                   [--matrix file] file ...\n"
 "       fx-classify train -o model.json [-qv] [-c config] [--limit kw]\n"
 "                   [--derive-levels p_alert,p_critical] [--from time] [--to time]\n"
 "                   [--train-to time] [--l2 x] [--max-samples n]\n"
-"                   [--precision p] file ...\n");
+"                   [--precision p] [--threads n] file ...\n");
 	exit(st);
 }
 
@@ -230,6 +236,7 @@ feeder_get(const char *id, size_t len)
 
 	if (created) {
 		fs->id = fx_xstrndup(id, len);
+		fs->idx = (uint32_t)(fx_feeders_count(feeders) - 1);
 		if (!opt.derive)
 			find_levels(fs);
 	}
@@ -467,47 +474,68 @@ evaluate(struct feeder *fs, fx_time t, int fresh)
 
 /* ---- training samples ---- */
 
+/*
+ * A training row: inputs x (x[0] the intercept), state y, of a slice
+ * starting at start.  Each class is reservoir-sampled: the first
+ * max_samples of it are kept, then the n-th replaces a kept one at
+ * random with probability max_samples / n, so that every row offered has
+ * the same chance to be kept; each kept row stands for count / kept.
+ */
 static void
-add_sample(const struct pend *p, int y)
+add_row(fx_time start, int y, const float x[CL_NIN])
 {
 	struct sampleset *ss;
 	cl_sample s;
-	size_t slot;
-	int j;
+	size_t slot, cap = (size_t)opt.max_samples;
 
-	if (p->start < opt.from || p->start >= opt.to)
+	if (start < opt.from || start >= opt.to)
 		return;
-	ss = &sets[p->start >= opt.train_to];
-	for (j = 0; j < CL_NIN; j++)
-		s.x[j] = (float)p->x[j];
+	ss = &sets[start >= opt.train_to];
+	memcpy(s.x, x, sizeof s.x);
 	s.y = (uint8_t)y;
 	s.w = 1;
 	ss->count[y]++;
-	if (y == 0) {
-		/* reservoir: keep max_samples class-0 samples, each standing
-		 * for seen0 / n0 of them */
-		ss->seen0++;
-		if (ss->n0 >= (size_t)opt.max_samples) {
-			uint64_t r = gsl_rng_uniform_int(rng, ss->seen0 >
-			    4294967295ULL ? 4294967295UL :
-			    (unsigned long)ss->seen0);
+	if (ss->kept[y] >= cap) {
+		uint64_t c = (uint64_t)ss->count[y];
+		uint64_t r = c <= 4294967295ULL ?
+		    gsl_rng_uniform_int(rng, (unsigned long)c) :
+		    (uint64_t)(gsl_rng_uniform(rng) * (double)c);
 
-			/* replace the r-th class-0 sample */
-			if (r < (uint64_t)opt.max_samples)
-				ss->s[ss->idx0[r]] = s;
-			return;
-		}
-		if (ss->idx0 == NULL)
-			ss->idx0 = fx_xmalloc((size_t)opt.max_samples *
-			    sizeof *ss->idx0);
-		ss->idx0[ss->n0++] = ss->n;
+		if (r < cap)
+			ss->s[ss->idx[y][r]] = s;
+		return;
 	}
+	if (ss->idx[y] == NULL)
+		ss->idx[y] = fx_xmalloc(cap * sizeof *ss->idx[y]);
+	ss->idx[y][ss->kept[y]++] = ss->n;
 	if (ss->n == ss->cap) {
 		ss->cap = ss->cap ? 2 * ss->cap : 4096;
 		ss->s = fx_xrealloc(ss->s, ss->cap * sizeof *ss->s);
 	}
 	slot = ss->n++;
 	ss->s[slot] = s;
+}
+
+static void
+add_sample(const struct pend *p, int y)
+{
+	float x[CL_NIN];
+	int j;
+
+	for (j = 0; j < CL_NIN; j++)
+		x[j] = (float)p->x[j];
+	add_row(p->start, y, x);
+}
+
+/* What a kept sample of each class stands for. */
+static void
+class_weights(const struct sampleset *ss, double w[CL_K])
+{
+	int k;
+
+	for (k = 0; k < CL_K; k++)
+		w[k] = ss->kept[k] > 0 ? (double)ss->count[k] /
+		    (double)ss->kept[k] : 1;
 }
 
 static void
@@ -518,6 +546,22 @@ put_label(struct feeder *fs, const struct pend *p, int y)
 	if (p->start < opt.from || p->start >= opt.to)
 		return;
 	n_label++;
+	if (mw != NULL) {
+		cl_row r;
+
+		r.start = p->start;
+		r.feeder = fs->idx;
+		r.horizon = (uint8_t)p->horizon;
+		r.state = (uint8_t)y;
+		r.reserved = 0;
+		for (j = 1; j < CL_NIN; j++)
+			r.x[j - 1] = (float)p->x[j];
+		if (cl_mwriter_row(mw, &r) != 0) {
+			fx_error("%s: %s", opt.matrix_path, strerror(errno));
+			exit(FX_EXIT_FAIL);
+		}
+		return;
+	}
 	fx_buf_puts(&ob, "{\"type\":\"label\",\"feeder_id\":");
 	fx_buf_jstr(&ob, fs->id, strlen(fs->id));
 	fx_buf_puts(&ob, ",\"slice_start\":");
@@ -531,6 +575,8 @@ put_label(struct feeder *fs, const struct pend *p, int y)
 	fx_buf_puts(&ob, ",\"state\":");
 	fx_buf_int(&ob, y);
 	put_levels(fs);
+	fx_buf_puts(&ob, ",\"levels_from\":");
+	fx_buf_jstr(&ob, fs->levels_from, strlen(fs->levels_from));
 	fx_buf_puts(&ob, ",\"x\":{");
 	for (j = 1; j < CL_NIN; j++) {
 		if (j > 1)
@@ -875,6 +921,241 @@ do_spike(const fx_line *ln, jv rec)
 		    strcmp(sev, "alert") == 0 ? 1 : 0;
 }
 
+/* ---- training rows given whole: label records and matrix files ---- */
+
+/* The levels_from a training row names, as one of ours (persistent). */
+static const char *
+levels_origin(const char *s, size_t len)
+{
+	static const char *const known[] = { "model", "config", "--limit",
+		"derived" };
+	size_t i;
+
+	for (i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (s != NULL && strlen(known[i]) == len &&
+		    memcmp(s, known[i], len) == 0)
+			return known[i];
+	return "label";
+}
+
+/* A feeder's levels as a training row has them: the first row's win. */
+static struct feeder *
+row_feeder(const char *id, size_t len, double a, double c, const char *from)
+{
+	struct feeder *fs = feeder_get(id, len);
+
+	if (!fs->levels_given) {
+		fs->alert_kw = a;
+		fs->critical_kw = c;
+		fs->levels_from = from;
+		fs->levels = 1;
+		free(fs->levels_text);
+		fs->levels_text = NULL;
+	}
+	fs->levels_given = 1;
+	return fs;
+}
+
+/* A label record, as much of it as train reads. */
+struct lab {
+	const char *id, *from;
+	size_t idlen, fromlen;
+	fx_time start;
+	double state, alert, critical, x[CL_NIN - 1];
+	int has_start, has_state, has_alert, has_critical, nx;
+};
+
+static const char *
+lab_problem(const struct lab *l)
+{
+	if (l->id == NULL || l->idlen == 0)
+		return "feeder_id: missing, empty or not a string";
+	if (!l->has_start)
+		return "slice_start: missing or not an RFC 3339 time";
+	if (!l->has_state || !(l->state == 0 || l->state == 1 || l->state == 2))
+		return "state: want 0, 1 or 2";
+	if (!l->has_alert || !l->has_critical || !(l->alert > 0) ||
+	    !(l->critical >= l->alert))
+		return "alert_kw, critical_kw: want numbers 0 < alert_kw <= "
+		    "critical_kw";
+	if (l->nx != CL_NIN - 1)
+		return "x: want an object of the 13 model inputs (see "
+		    "fx-classify(1)), each a finite number";
+	return NULL;
+}
+
+static void
+do_lab(const fx_line *ln, const struct lab *l)
+{
+	float x[CL_NIN];
+	int j;
+
+	pass(ln);
+	row_feeder(l->id, l->idlen, l->alert, l->critical,
+	    levels_origin(l->from, l->fromlen));
+	x[0] = 1;
+	for (j = 1; j < CL_NIN; j++)
+		x[j] = (float)l->x[j - 1];
+	add_row(l->start, (int)l->state, x);
+}
+
+/* The fast path, as fast_features: 1 when handled. */
+static int
+fast_label(const fx_line *ln)
+{
+	enum { L_TYPE, L_ID, L_START, L_STATE, L_ALERT, L_CRIT, L_FROM, L_X,
+		NL };
+	static fx_jfield f[NL] = {
+		{ "type", 0, 0, 0 }, { "feeder_id", 0, 0, 0 },
+		{ "slice_start", 0, 0, 0 }, { "state", 0, 0, 0 },
+		{ "alert_kw", 0, 0, 0 }, { "critical_kw", 0, 0, 0 },
+		{ "levels_from", 0, 0, 0 }, { "x", 0, 0, 0 }
+	};
+	static fx_jfield xf[CL_NIN - 1];
+	const char *why;
+	struct lab l;
+	int j;
+
+	if (xf[0].key == NULL)
+		for (j = 1; j < CL_NIN; j++)
+			xf[j - 1].key = cl_input_name[j];
+	if (fx_json_scan(ln->text, ln->len, f, NL) != 1 ||
+	    f[L_ID].kind != FX_JS_STRING || f[L_START].kind != FX_JS_STRING ||
+	    f[L_X].kind != FX_JS_OBJECT ||
+	    fx_json_scan(f[L_X].v, f[L_X].len, xf, CL_NIN - 1) != 1)
+		return 0;
+	memset(&l, 0, sizeof l);
+	l.id = f[L_ID].v;
+	l.idlen = f[L_ID].len;
+	if (f[L_FROM].kind == FX_JS_STRING) {
+		l.from = f[L_FROM].v;
+		l.fromlen = f[L_FROM].len;
+	}
+	l.has_start = fx_time_parse_rfc3339(f[L_START].v, f[L_START].len,
+	    &l.start, &why) == 0;
+	l.has_state = fx_jfield_num(&f[L_STATE], &l.state);
+	l.has_alert = fx_jfield_num(&f[L_ALERT], &l.alert) &&
+	    isfinite(l.alert);
+	l.has_critical = fx_jfield_num(&f[L_CRIT], &l.critical) &&
+	    isfinite(l.critical);
+	for (j = 0; j < CL_NIN - 1; j++)
+		if (fx_jfield_num(&xf[j], &l.x[j]) && isfinite(l.x[j]))
+			l.nx++;
+	if (lab_problem(&l) != NULL)
+		return 0;	/* the slow path words it */
+	do_lab(ln, &l);
+	return 1;
+}
+
+static void
+do_label(const fx_line *ln, jv rec)
+{
+	const char *ss = fx_json_str(rec, "slice_start");
+	const char *why;
+	jv x = fx_json_get(rec, "x");
+	struct lab l;
+	int j;
+
+	memset(&l, 0, sizeof l);
+	l.id = fx_json_str(rec, "feeder_id");
+	l.idlen = l.id != NULL ? strlen(l.id) : 0;
+	l.from = fx_json_str(rec, "levels_from");
+	l.fromlen = l.from != NULL ? strlen(l.from) : 0;
+	l.has_start = ss != NULL && fx_time_parse_rfc3339(ss, strlen(ss),
+	    &l.start, &why) == 0;
+	l.has_state = fx_json_num(rec, "state", &l.state) == 1;
+	l.has_alert = jnum(rec, "alert_kw", &l.alert);
+	l.has_critical = jnum(rec, "critical_kw", &l.critical);
+	if (jv_get_kind(x) == JV_KIND_OBJECT)
+		for (j = 1; j < CL_NIN; j++)
+			if (jnum(x, cl_input_name[j], &l.x[j - 1]))
+				l.nx++;
+	jv_free(x);
+	if ((why = lab_problem(&l)) != NULL) {
+		reject("%s", why);
+		return;
+	}
+	do_lab(ln, &l);
+}
+
+/* A training matrix (label --matrix): every row a training row. */
+static void
+run_matrix(const char *path)
+{
+	cl_matrix m;
+	struct feeder **fv = NULL;
+	unsigned long long bad = 0;
+	char err[512];
+	jv list;
+	uint64_t i;
+	size_t nf = 0, f;
+
+	if (cl_matrix_open(&m, path, err, sizeof err) != 0) {
+		fx_error("%s", err);
+		exit(FX_EXIT_FAIL);
+	}
+	list = fx_json_get(m.trailer, "feeders");
+	if (jv_get_kind(list) != JV_KIND_ARRAY) {
+		fx_error("%s: not a training matrix: the trailer has no "
+		    "feeders array", path);
+		exit(FX_EXIT_FAIL);
+	}
+	nf = (size_t)jv_array_length(jv_copy(list));
+	fv = fx_xcalloc(nf ? nf : 1, sizeof *fv);
+	for (f = 0; f < nf; f++) {
+		jv e = jv_array_get(jv_copy(list), (int)f);
+		const char *id = fx_json_str(e, "feeder_id");
+		const char *from = fx_json_str(e, "levels_from");
+		double a, c;
+
+		if (id != NULL && *id != '\0' &&
+		    fx_json_num(e, "alert_kw", &a) == 1 &&
+		    fx_json_num(e, "critical_kw", &c) == 1 && a > 0 && c >= a &&
+		    isfinite(c))
+			fv[f] = row_feeder(id, strlen(id), a, c,
+			    levels_origin(from, from ? strlen(from) : 0));
+		jv_free(e);
+	}
+	jv_free(list);
+	for (i = 0; i < m.nrows; i++) {
+		const char *why = NULL;
+		float x[CL_NIN];
+		cl_row r;
+		int j;
+
+		cl_matrix_row(&m, i, &r);
+		n_in++;
+		if (r.feeder >= nf || fv[r.feeder] == NULL)
+			why = "feeder: not one with levels in the trailer";
+		else if (r.horizon < 1 || r.horizon > MAXH)
+			why = "horizon: not 1 to 4";
+		else if (r.state > 2)
+			why = "state: not 0, 1 or 2";
+		else if (r.reserved != 0)
+			why = "reserved bytes not 0";
+		for (j = 0; why == NULL && j < CL_NIN - 1; j++)
+			if (!isfinite(r.x[j]))
+				why = "x: not a finite number";
+		if (why != NULL) {
+			n_rej++;
+			if (++bad <= 10)
+				fx_error("%s: row %llu: %s", path,
+				    (unsigned long long)i + 1, why);
+			if (opt.strict)
+				exit(FX_EXIT_FAIL);
+			continue;
+		}
+		n_pass++;
+		x[0] = 1;
+		memcpy(x + 1, r.x, sizeof r.x);
+		add_row(r.start, r.state, x);
+	}
+	if (bad > 10)
+		fx_error("%s: %llu rows refused in all", path, bad);
+	free(fv);
+	cl_matrix_close(&m);
+}
+
 static void
 do_line(const fx_line *ln)
 {
@@ -887,9 +1168,14 @@ do_line(const fx_line *ln)
 	if (type != NULL && tlen == 8 && memcmp(type, "features", 8) == 0 &&
 	    fast_features(ln))
 		return;
+	if (opt.mode == M_TRAIN && !pass_derive && type != NULL &&
+	    tlen == 5 && memcmp(type, "label", 5) == 0 && fast_label(ln))
+		return;
 	if (type != NULL &&
 	    !(tlen == 8 && memcmp(type, "features", 8) == 0) &&
-	    !(tlen == 5 && memcmp(type, "spike", 5) == 0)) {
+	    !(tlen == 5 && memcmp(type, "spike", 5) == 0) &&
+	    !(tlen == 5 && memcmp(type, "label", 5) == 0 &&
+	    opt.mode == M_TRAIN && !pass_derive)) {
 		pass(ln);
 		return;
 	}
@@ -904,6 +1190,9 @@ do_line(const fx_line *ln)
 		do_features(ln, rec);
 	else if (strcmp(type, "spike") == 0)
 		do_spike(ln, rec);
+	else if (strcmp(type, "label") == 0 && opt.mode == M_TRAIN &&
+	    !pass_derive)
+		do_label(ln, rec);
 	else
 		pass(ln);
 	jv_free(rec);
@@ -912,10 +1201,21 @@ do_line(const fx_line *ln)
 static void
 run_input(const char *path)
 {
-	fx_reader *r = fx_reader_open(path, 0);
+	fx_reader *r;
 	fx_line ln;
 	int rc;
 
+	if (strcmp(path, "-") != 0 && cl_matrix_sniff(path)) {
+		if (opt.mode != M_TRAIN) {
+			fx_error("%s: a training matrix is read by train only",
+			    path);
+			exit(FX_EXIT_USAGE);
+		}
+		if (!pass_derive)
+			run_matrix(path);
+		return;
+	}
+	r = fx_reader_open(path, 0);
 	if (r == NULL)
 		exit(FX_EXIT_FAIL);
 	if (out != NULL)
@@ -1016,9 +1316,10 @@ static void
 put_metrics(const struct sampleset *ss, const cl_model *m)
 {
 	int64_t cm[3][3];
-	double w0 = ss->n0 > 0 ? (double)ss->seen0 / (double)ss->n0 : 1;
+	double w[CL_K];
 	int a, b;
 
+	class_weights(ss, w);
 	confusion(m, ss, cm);
 	fx_buf_puts(&ob, "{\"samples\":[");
 	for (a = 0; a < 3; a++) {
@@ -1026,15 +1327,15 @@ put_metrics(const struct sampleset *ss, const cl_model *m)
 			fx_buf_putc(&ob, ',');
 		fx_buf_int(&ob, ss->count[a]);
 	}
-	/* class-0 rows stand for w0 samples each */
+	/* a kept row of class a stands for w[a] rows */
 	fx_buf_puts(&ob, "],\"confusion\":[");
 	for (a = 0; a < 3; a++) {
 		fx_buf_puts(&ob, a ? ",[" : "[");
 		for (b = 0; b < 3; b++) {
 			if (b)
 				fx_buf_putc(&ob, ',');
-			fx_buf_int(&ob, a == 0 ? (int64_t)llround((double)cm[a][b] *
-			    w0) : cm[a][b]);
+			fx_buf_int(&ob, (int64_t)llround((double)cm[a][b] *
+			    w[a]));
 		}
 		fx_buf_putc(&ob, ']');
 	}
@@ -1056,11 +1357,11 @@ put_metrics(const struct sampleset *ss, const cl_model *m)
 		double col = 0;
 
 		for (a = 0; a < 3; a++)
-			col += (double)cm[a][b] * (a == 0 ? w0 : 1);
+			col += (double)cm[a][b] * w[a];
 		if (b)
 			fx_buf_putc(&ob, ',');
 		if (col > 0)
-			fx_buf_fixed(&ob, (double)cm[b][b] * (b == 0 ? w0 : 1) /
+			fx_buf_fixed(&ob, (double)cm[b][b] * w[b] /
 			    col, 4);
 		else
 			fx_buf_puts(&ob, "null");
@@ -1072,91 +1373,121 @@ put_metrics(const struct sampleset *ss, const cl_model *m)
  * The decision thresholds, on the training samples: for Critical the
  * lowest probability threshold whose precision reaches --precision (the
  * most recall for that precision), else the one with the best F1; for
- * Alert-or-worse the best F1.  Normal samples count w0 times each.
+ * Alert-or-worse the best F1.  A kept sample of class k counts w[k]
+ * times.
  */
-static void
-tune(const struct sampleset *ss, double w0)
+/* The highest t in 0..99 with t / 100 <= p (0 when none): a sample is
+ * positive at threshold t / 100, t >= 1, exactly when t <= bin(p). */
+static int
+bin100(double p)
 {
-	double *p1 = fx_xmalloc(ss->n * sizeof *p1);
-	double *p2 = fx_xmalloc(ss->n * sizeof *p2);
+	int t = p >= 1 ? 99 : p > 0 ? (int)(p * 100) : 0;
+
+	if (t > 99)
+		t = 99;
+	while (t < 99 && (t + 1) / 100.0 <= p)
+		t++;
+	while (t > 0 && t / 100.0 > p)
+		t--;
+	return t;
+}
+
+static void
+tune(const struct sampleset *ss, const double cw[CL_K])
+{
+	/* by the bin of each probability, the weight of the samples that are
+	 * and are not of the class: [0] Alert or worse, [1] Critical */
+	double yes[2][100] = { { 0 } }, no[2][100] = { { 0 } };
 	double best_f1 = -1, best_t = 0.5, f1_a = -1;
+	double tp[2] = { 0, 0 }, fp[2] = { 0, 0 }, all[2] = { 0, 0 };
 	size_t i;
-	int t, j;
+	int t, j, c;
 
 	for (i = 0; i < ss->n; i++) {
-		double x[CL_NIN], p[CL_K];
+		double x[CL_NIN], p[CL_K], w = cw[ss->s[i].y];
+		int b1, b2;
 
 		for (j = 0; j < CL_NIN; j++)
 			x[j] = ss->s[i].x[j];
 		cl_probs(&model, x, p);
-		p1[i] = p[1] + p[2];
-		p2[i] = p[2];
+		b1 = bin100(p[1] + p[2]);
+		b2 = bin100(p[2]);
+		if (ss->s[i].y >= 1)
+			yes[0][b1] += w;
+		else
+			no[0][b1] += w;
+		if (ss->s[i].y == 2)
+			yes[1][b2] += w;
+		else
+			no[1][b2] += w;
 	}
-	model.t_critical = -1;
-	for (t = 1; t < 100; t++) {
-		double th = t / 100.0, tp = 0, fp = 0, fn = 0, prec, rec, f1;
+	for (c = 0; c < 2; c++)
+		for (t = 0; t < 100; t++)
+			all[c] += yes[c][t];
+	/* the positives at threshold t / 100 are the bins t..99: from 99
+	 * down, then read from 1 up */
+	{
+		double tpa[2][100], fpa[2][100];
 
-		for (i = 0; i < ss->n; i++) {
-			double w = ss->s[i].y == 0 ? w0 : 1;
-			int pos = p2[i] >= th, act = ss->s[i].y == 2;
+		for (t = 99; t >= 1; t--)
+			for (c = 0; c < 2; c++) {
+				tp[c] += yes[c][t];
+				fp[c] += no[c][t];
+				tpa[c][t] = tp[c];
+				fpa[c][t] = fp[c];
+			}
+		model.t_critical = -1;
+		for (t = 1; t < 100; t++) {
+			double th = t / 100.0, p2 = tpa[1][t], f2 = fpa[1][t];
+			double fn = all[1] - p2, prec, rec, f1;
 
-			tp += w * (pos && act);
-			fp += w * (pos && !act);
-			fn += w * (!pos && act);
+			prec = p2 + f2 > 0 ? p2 / (p2 + f2) : 0;
+			rec = p2 + fn > 0 ? p2 / (p2 + fn) : 0;
+			f1 = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0;
+			if (model.t_critical < 0 && prec >= opt.precision &&
+			    p2 > 0)
+				model.t_critical = th;
+			if (f1 > best_f1) {
+				best_f1 = f1;
+				best_t = th;
+			}
 		}
-		prec = tp + fp > 0 ? tp / (tp + fp) : 0;
-		rec = tp + fn > 0 ? tp / (tp + fn) : 0;
-		f1 = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0;
-		if (model.t_critical < 0 && prec >= opt.precision && tp > 0)
-			model.t_critical = th;
-		if (f1 > best_f1) {
-			best_f1 = f1;
-			best_t = th;
+		if (model.t_critical < 0)
+			model.t_critical = best_f1 > 0 ? best_t : 0.5;
+		model.t_alert = 0.5;
+		for (t = 1; t < 100; t++) {
+			double p1 = tpa[0][t], f1v = fpa[0][t];
+			double fn = all[0] - p1;
+			double f1 = p1 > 0 ? 2 * p1 / (2 * p1 + f1v + fn) : 0;
+
+			if (f1 > f1_a && f1 > 0) {
+				f1_a = f1;
+				model.t_alert = t / 100.0;
+			}
 		}
 	}
-	if (model.t_critical < 0)
-		model.t_critical = best_f1 > 0 ? best_t : 0.5;
-	model.t_alert = 0.5;
-	for (t = 1; t < 100; t++) {
-		double th = t / 100.0, tp = 0, fp = 0, fn = 0, f1;
-
-		for (i = 0; i < ss->n; i++) {
-			double w = ss->s[i].y == 0 ? w0 : 1;
-			int pos = p1[i] >= th, act = ss->s[i].y >= 1;
-
-			tp += w * (pos && act);
-			fp += w * (pos && !act);
-			fn += w * (!pos && act);
-		}
-		f1 = tp > 0 ? 2 * tp / (2 * tp + fp + fn) : 0;
-		if (f1 > f1_a && f1 > 0) {
-			f1_a = f1;
-			model.t_alert = th;
-		}
-	}
-	free(p1);
-	free(p2);
 }
 
 static void
 train(void)
 {
 	struct sampleset *tr = &sets[0];
-	cl_train_opts o = { opt.l2, 1, 50, opt.verbose };
+	cl_train_opts o = { opt.l2, 1, 50, opt.verbose, opt.threads };
 	char ts[FX_TIME_MAX_TEXT];
 	size_t i, f;
-	int it;
+	int it, k;
 	FILE *fp;
-	double w0 = tr->n0 > 0 ? (double)tr->seen0 / (double)tr->n0 : 1;
+	double w[CL_K];
 
+	class_weights(tr, w);
 	for (i = 0; i < tr->n; i++)
-		tr->s[i].w = tr->s[i].y == 0 ? (float)w0 : 1;
+		tr->s[i].w = (float)w[tr->s[i].y];
 	if (tr->count[2] == 0)
 		fx_warn("train: no Critical slices in the training period");
 	it = cl_train(&model, tr->s, tr->n, &o);
 	if (it < 0)
 		exit(FX_EXIT_FAIL);
-	tune(tr, w0);
+	tune(tr, w);
 	fx_time_format(fx_time_now(), ts);
 	snprintf(model.version, sizeof model.version, "lr-%.4s%.2s%.2s-%zu",
 	    ts, ts + 5, ts + 8, tr->n);
@@ -1180,7 +1511,14 @@ train(void)
 	else
 		fx_buf_time(&ob, opt.train_to);
 	fx_buf_puts(&ob, ",\"class0_kept\":");
-	fx_buf_int(&ob, (int64_t)tr->n0);
+	fx_buf_int(&ob, (int64_t)tr->kept[0]);
+	fx_buf_puts(&ob, ",\"kept\":[");
+	for (k = 0; k < CL_K; k++) {
+		if (k)
+			fx_buf_putc(&ob, ',');
+		fx_buf_int(&ob, (int64_t)tr->kept[k]);
+	}
+	fx_buf_putc(&ob, ']');
 	fx_buf_puts(&ob, ",\"metrics\":");
 	put_metrics(tr, &model);
 	fx_buf_puts(&ob, "},\"heldout\":");
@@ -1222,17 +1560,59 @@ train(void)
 	}
 	if (!opt.quiet)
 		fprintf(stderr, "%s: train: %zu samples (%lld normal, %lld "
-		    "alert, %lld critical; normal kept 1 in %.3g), %d "
+		    "alert, %lld critical; kept 1 in %.3g, %.3g, %.3g), %d "
 		    "iterations; held out %zu; wrote %s\n", PROG, tr->n,
 		    (long long)tr->count[0], (long long)tr->count[1],
-		    (long long)tr->count[2], w0, it, sets[1].n, opt.out_path);
+		    (long long)tr->count[2], w[0], w[1], w[2], it, sets[1].n,
+		    opt.out_path);
 	fx_buf_free(&ob);
+}
+
+/* ---- label --matrix ---- */
+
+/* The trailer: every feeder in order of appearance, with its levels. */
+static void
+close_matrix(void)
+{
+	fx_buf t = FX_BUF_INIT;
+	char err[512];
+	size_t f;
+
+	fx_buf_puts(&t, "{\"labels\":");
+	fx_buf_int(&t, (int64_t)n_label);
+	fx_buf_puts(&t, ",\"feeders\":[");
+	for (f = 0; f < fx_feeders_count(feeders); f++) {
+		struct feeder *fs = fx_feeders_state(feeders, f);
+
+		if (f)
+			fx_buf_putc(&t, ',');
+		fx_buf_puts(&t, "{\"feeder_id\":");
+		fx_buf_jstr(&t, fs->id, strlen(fs->id));
+		if (fs->levels > 0) {
+			fx_buf_puts(&t, ",\"alert_kw\":");
+			fx_buf_num(&t, fs->alert_kw);
+			fx_buf_puts(&t, ",\"critical_kw\":");
+			fx_buf_num(&t, fs->critical_kw);
+			fx_buf_puts(&t, ",\"levels_from\":");
+			fx_buf_jstr(&t, fs->levels_from,
+			    strlen(fs->levels_from));
+		}
+		fx_buf_putc(&t, '}');
+	}
+	fx_buf_puts(&t, "]}");
+	if (cl_mwriter_close(mw, t.data, t.len, err, sizeof err) != 0) {
+		fx_error("%s", err);
+		exit(FX_EXIT_FAIL);
+	}
+	mw = NULL;
+	fx_buf_free(&t);
 }
 
 /* ---- options ---- */
 
 enum { O_CONFIRM = 256, O_DECISION, O_DERIVE, O_ERRORS_INLINE, O_FROM, O_HOLD, O_L2, O_LIMIT,
-	O_MAX_SAMPLES, O_NO_SLICES, O_PRECISION, O_RULES, O_STRICT, O_TO, O_TRAIN_TO };
+	O_MATRIX, O_MAX_SAMPLES, O_NO_SLICES, O_PRECISION, O_RULES, O_STRICT, O_THREADS, O_TO,
+	O_TRAIN_TO };
 
 static void
 parse_time(const char *what, const char *s, fx_time *t)
@@ -1274,11 +1654,13 @@ main(int argc, char **argv)
 		{ "hold", required_argument, NULL, O_HOLD },
 		{ "l2", required_argument, NULL, O_L2 },
 		{ "limit", required_argument, NULL, O_LIMIT },
+		{ "matrix", required_argument, NULL, O_MATRIX },
 		{ "max-samples", required_argument, NULL, O_MAX_SAMPLES },
 		{ "no-slices", no_argument, NULL, O_NO_SLICES },
 		{ "precision", required_argument, NULL, O_PRECISION },
 		{ "rules", no_argument, NULL, O_RULES },
 		{ "strict", no_argument, NULL, O_STRICT },
+		{ "threads", required_argument, NULL, O_THREADS },
 		{ "to", required_argument, NULL, O_TO },
 		{ "train-to", required_argument, NULL, O_TRAIN_TO },
 		{ NULL, 0, NULL, 0 }
@@ -1352,6 +1734,7 @@ main(int argc, char **argv)
 		case O_LIMIT:
 			opt.limit = parse_number("--limit", optarg, 1e-9, 1e15);
 			break;
+		case O_MATRIX: opt.matrix_path = optarg; break;
 		case O_MAX_SAMPLES:
 			opt.max_samples = (long)parse_number("--max-samples",
 			    optarg, 100, 1e9);
@@ -1363,6 +1746,10 @@ main(int argc, char **argv)
 			break;
 		case O_RULES: opt.rules = 1; break;
 		case O_STRICT: opt.strict = 1; break;
+		case O_THREADS:
+			opt.threads = (int)parse_number("--threads", optarg, 1,
+			    64);
+			break;
 		case O_TO: parse_time("--to", optarg, &opt.to); break;
 		case O_TRAIN_TO:
 			parse_time("--train-to", optarg, &opt.train_to);
@@ -1374,6 +1761,19 @@ main(int argc, char **argv)
 	if (opt.mode == M_TRAIN && opt.out_path == NULL) {
 		fx_error("train: -o model.json is required");
 		usage(FX_EXIT_USAGE);
+	}
+	if (opt.threads == 0) {
+		/* the CPUs this process may run on */
+		cpu_set_t cs;
+
+		opt.threads = sched_getaffinity(0, sizeof cs, &cs) == 0 ?
+		    CPU_COUNT(&cs) : 1;
+		if (opt.threads < 1)
+			opt.threads = 1;
+	}
+	if (opt.matrix_path != NULL && opt.mode != M_LABEL) {
+		fx_error("--matrix: only with label");
+		exit(FX_EXIT_USAGE);
 	}
 	if (opt.derive && (opt.mode == M_CLASSIFY || argc == 0)) {
 		fx_error("--derive-levels: only with label or train, on files "
@@ -1406,9 +1806,16 @@ main(int argc, char **argv)
 	feeders = fx_feeders_new(sizeof(struct feeder), free_feeder);
 	if (opt.derive)
 		derive_levels(argc, argv);
+	if (opt.matrix_path != NULL &&
+	    (mw = cl_mwriter_open(opt.matrix_path, err, sizeof err)) == NULL) {
+		fx_error("%s", err);
+		exit(FX_EXIT_FAIL);
+	}
 	for (i = 0; i < (argc ? argc : 1); i++)
 		run_input(argc ? argv[i] : "-");
 	finish_output();
+	if (mw != NULL)
+		close_matrix();
 	if (n_in != n_pass + n_rej) {
 		fx_error("internal error: %llu records in, %llu accounted for",
 		    n_in, n_pass + n_rej);
@@ -1429,7 +1836,9 @@ main(int argc, char **argv)
 	fx_buf_free(&ob);
 	free(sets[0].s);
 	free(sets[1].s);
-	free(sets[0].idx0);
-	free(sets[1].idx0);
+	for (i = 0; i < CL_K; i++) {
+		free(sets[0].idx[i]);
+		free(sets[1].idx[i]);
+	}
 	return status;
 }
