@@ -149,7 +149,9 @@ pipeline() {
 @test "usage errors: exit 2 and one message, nothing on stdout" {
 	for args in "--hold 0" "--hold x" "--limit 0" "--limit -5" "--l2 -1" \
 	    "--precision 0" "--max-samples 10" "--derive-levels 0.9" \
-	    "--derive-levels 0.99,0.9" "--from yesterday" "-c /nonexistent.json"; do
+	    "--derive-levels 0.99,0.9" "--from yesterday" "-c /nonexistent.json" \
+	    "--per-feeder 100" "label --per-feeder 100" "train -o m --per-feeder 10" \
+	    "train -o m --threads 0" "--matrix m.fxm" "train -o m --feeder-max-samples 1"; do
 		run --separate-stderr fx-classify $args /dev/null
 		[ "$status" -eq 2 ] || { echo "$args: exit $status"; return 1; }
 		[ -z "$output" ]
@@ -696,6 +698,62 @@ open("fz.fxm", "wb").write(b)' "$i"
 	[ "${stderr_lines[8]}" = "fx-classify: 59 records in: 51 passed, 8 rejected; 0 states, 0 state changes, 51 labels" ]
 	# the escaped feeder id was read by the full parse
 	[ "$(jq -r '.feeders | keys | join(" ")' m.json)" = "G1 G2 Gé" ]
+}
+
+# accuracy MODEL DATA LABELS FEEDER: the share of FEEDER's predicted slices
+# whose state under MODEL is the observed one.
+accuracy() {
+	fx-classify -q -m "$1" "$2" | jq -n -r --slurpfile l "$3" --arg f "$4" '
+	    (reduce $l[] as $x ({}; .["\($x.feeder_id) \($x.slice_start) \($x.issued_at)"] = $x.state)) as $y |
+	    [inputs | select(.type == "state" and .horizon > 0 and .feeder_id == $f) |
+		[$y["\(.feeder_id) \(.slice_start) \(.issued_at)"], .state] | select(.[0] != null) | .[0] == .[1]] |
+	    (map(select(.)) | length) / length'
+}
+
+@test "train --per-feeder: a feeder unlike the others gets its own model, which classifies it" {
+	# G2's forecasts run 60 kW low; G3, a copy of G1 for six hours, has too few rows
+	jq -c 'if .feeder_id == "G2" and .segment == "predicted" then .mean -= 60 | .lo80 -= 60 | .hi80 -= 60 | .hi95 -= 60 else . end' \
+	    "$BATS_FILE_TMPDIR/data3" > data
+	jq -c 'select(.feeder_id == "G1" and .window_start < "2025-01-06T06:00:00Z") | .feeder_id = "G3"' \
+	    "$BATS_FILE_TMPDIR/data3" >> data
+	fx-classify label -q --limit 600 data > labels
+	fx-classify train -q --limit 600 --train-to 2025-01-08 -o global.json data
+	run --separate-stderr fx-classify train --limit 600 --train-to 2025-01-08 --per-feeder 500 -o m.json data
+	[ "$status" -eq 0 ]
+	[[ "${stderr_lines[1]}" == *"; held out "*"; 2 feeders with their own model; wrote m.json" ]] || { echo "${stderr_lines[1]}"; return 1; }
+	[ "$(jq -c '[.feeders.G1.model != null, .feeders.G2.model != null, .feeders.G3.model, .feeders.G3.levels_from]' m.json)" = '[true,true,null,"--limit"]' ]
+	# the global model is the same with or without the feeders' own
+	[ "$(jq -S -c 'del(.created, .model_version, .feeders)' m.json)" = "$(jq -S -c 'del(.created, .model_version, .feeders)' global.json)" ]
+	# G2's rows: its own model against the global one, on its training and held-out rows
+	[ "$(jq -c '.feeders.G2.model.training.metrics.samples' m.json)" = "$(jq -s -c 'map(select(.feeder_id == "G2" and .slice_start < "2025-01-08")) | [0, 1, 2] as $k | map(.state) | [$k[] as $c | map(select(. == $c)) | length]' labels)" ]
+	jq -e 'def acc: .confusion | ([.[0][0], .[1][1], .[2][2]] | add) / (map(add) | add);
+	    .feeders.G2.model.heldout | (.metrics | acc) > (.global_metrics | acc) + 0.05' m.json > /dev/null ||
+	    { jq -c '.feeders.G2.model.heldout' m.json; return 1; }
+	# classified by its own model, named after the file's version and the feeder
+	fx-classify -q -m m.json data > out
+	v=$(jq -r .model_version m.json)
+	[ "$(of state out | jq -r 'select(.horizon > 0) | "\(.feeder_id) \(.model)"' | sort -u | paste -sd,)" = "G1 $v#G1,G2 $v#G2,G3 $v" ]
+	probs_sum_to_1 out
+	own=$(accuracy m.json data labels G2)
+	glob=$(accuracy global.json data labels G2)
+	awk -v a="$own" -v b="$glob" 'BEGIN { exit !(a > b + 0.05) }' || { echo "own $own, global $glob"; return 1; }
+	# its explanations are its own model's
+	of state out | jq -e -s 'all(.[] | select(.feeder_id == "G2" and .horizon > 0); (.top | length) == 3)' > /dev/null
+	# --rules: no model at all
+	[ "$(fx-classify -q -m m.json --rules data | jq -r 'select(.type == "state" and .horizon > 0) | .model' | sort -u)" = rules ]
+	validate_model m.json
+	# a feeder's own model that does not read is refused with the file
+	jq '.feeders.G2.model.coef[1][2] = "x"' m.json > bad.json
+	run --separate-stderr fx-classify -m bad.json data
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "fx-classify: bad.json: feeders.G2.model: coef[1][2]: not a finite number" ]
+	jq '.feeders.G1.model = 3' m.json > bad.json
+	run --separate-stderr fx-classify -m bad.json data
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "fx-classify: bad.json: feeders.G1.model: not an object" ]
+	# --feeder-max-samples: each feeder's rows of each class kept
+	fx-classify train -q --limit 600 --train-to 2025-01-08 --per-feeder 500 --feeder-max-samples 100 -o f.json data
+	[ "$(jq -c '[.feeders.G1.model.training.kept, .feeders.G2.model.training.kept] | flatten | max' f.json)" -eq 100 ]
 }
 
 @test "the model file: classify with -m, --rules, levels from the model; corrupt files are refused" {

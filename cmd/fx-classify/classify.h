@@ -93,8 +93,16 @@ typedef struct cl_train_opts {
 int cl_train(cl_model *m, const cl_sample *s, size_t n,
     const cl_train_opts *o);
 
-/* Writes m's parameters as JSON members (no braces) to b. */
+/* Writes m's parameters as JSON members (no braces) to b: inputs,
+ * classes, those of cl_model_put_params, l2. */
 void cl_model_put(const cl_model *m, fx_buf *b);
+/* scaler, coef, decision, class_weights, training_samples. */
+void cl_model_put_params(const cl_model *m, fx_buf *b);
+
+/* Reads scaler, coef and decision from doc (a model file, or a feeder's
+ * own model in it) into m; 0, or -1 with "where: member: what" in err. */
+int cl_model_parse(cl_model *m, jv doc, const char *where, char *err,
+    size_t errlen);
 
 /* Loads a model file; 0, or -1 with a reason in err. */
 int cl_model_load(cl_model *m, const char *path, char *err, size_t errlen);

@@ -454,7 +454,7 @@ put_array(fx_buf *b, const char *key, const double *v, int n)
 void
 cl_model_put(const cl_model *m, fx_buf *b)
 {
-	int j, k;
+	int j;
 
 	fx_buf_puts(b, "\"inputs\":[");
 	for (j = 0; j < CL_NIN; j++) {
@@ -462,8 +462,18 @@ cl_model_put(const cl_model *m, fx_buf *b)
 			fx_buf_putc(b, ',');
 		fx_buf_jstr(b, cl_input_name[j], strlen(cl_input_name[j]));
 	}
-	fx_buf_puts(b, "],\"classes\":[\"normal\",\"alert\",\"critical\"],"
-	    "\"scaler\":{");
+	fx_buf_puts(b, "],\"classes\":[\"normal\",\"alert\",\"critical\"],");
+	cl_model_put_params(m, b);
+	fx_buf_puts(b, ",\"l2\":");
+	fx_buf_num(b, m->l2);
+}
+
+void
+cl_model_put_params(const cl_model *m, fx_buf *b)
+{
+	int j, k;
+
+	fx_buf_puts(b, "\"scaler\":{");
 	put_array(b, "mean", m->mean, CL_NIN);
 	put_array(b, "sd", m->sd, CL_NIN);
 	fx_buf_puts(b, "},\"coef\":[");
@@ -482,8 +492,7 @@ cl_model_put(const cl_model *m, fx_buf *b)
 	fx_buf_num(b, m->t_alert);
 	fx_buf_puts(b, ",\"critical\":");
 	fx_buf_num(b, m->t_critical);
-	fx_buf_puts(b, "},\"l2\":");
-	fx_buf_num(b, m->l2);
+	fx_buf_putc(b, '}');
 	put_array(b, "class_weights", m->class_weight, CL_K);
 	fx_buf_puts(b, ",\"training_samples\":[");
 	for (k = 0; k < CL_K; k++) {
@@ -530,9 +539,9 @@ int
 cl_model_load(cl_model *m, const char *path, char *err, size_t errlen)
 {
 	char why[256];
-	jv doc = fx_json_load(path, why, sizeof why), a, sc, dec;
+	jv doc = fx_json_load(path, why, sizeof why), a;
 	const char *s;
-	int j, k, rc = -1;
+	int j, rc = -1;
 
 	memset(m, 0, sizeof *m);
 	m->doc = jv_null();
@@ -578,26 +587,43 @@ cl_model_load(cl_model *m, const char *path, char *err, size_t errlen)
 		}
 	}
 	jv_free(a);
+	if (cl_model_parse(m, doc, path, err, errlen) != 0)
+		goto out;
+	m->doc = jv_copy(doc);
+	rc = 0;
+out:
+	jv_free(doc);
+	return rc;
+}
+
+int
+cl_model_parse(cl_model *m, jv doc, const char *where, char *err,
+    size_t errlen)
+{
+	char why[256];
+	jv a, sc, dec;
+	int j, k;
+
 	sc = fx_json_get(doc, "scaler");
 	if (get_array(sc, "mean", m->mean, CL_NIN, why, sizeof why) != 0 ||
 	    get_array(sc, "sd", m->sd, CL_NIN, why, sizeof why) != 0) {
 		jv_free(sc);
-		snprintf(err, errlen, "%s: scaler.%s", path, why);
-		goto out;
+		snprintf(err, errlen, "%s: scaler.%s", where, why);
+		return -1;
 	}
 	jv_free(sc);
 	for (j = 0; j < CL_NIN; j++)
 		if (!(m->sd[j] > 0)) {
-			snprintf(err, errlen, "%s: scaler.sd[%d]: not > 0", path,
+			snprintf(err, errlen, "%s: scaler.sd[%d]: not > 0", where,
 			    j);
-			goto out;
+			return -1;
 		}
 	a = fx_json_get(doc, "coef");
 	if (jv_get_kind(a) != JV_KIND_ARRAY ||
 	    jv_array_length(jv_copy(a)) != CL_K) {
 		jv_free(a);
-		snprintf(err, errlen, "%s: coef: not %d rows", path, CL_K);
-		goto out;
+		snprintf(err, errlen, "%s: coef: not %d rows", where, CL_K);
+		return -1;
 	}
 	for (k = 0; k < CL_K; k++) {
 		jv row = jv_array_get(jv_copy(a), k);
@@ -608,9 +634,9 @@ cl_model_load(cl_model *m, const char *path, char *err, size_t errlen)
 			jv_free(wrap);
 			jv_free(a);
 			/* why is "row: ..." or "row[j]: ...": say coef[k] */
-			snprintf(err, errlen, "%s: coef[%d]%s", path, k,
+			snprintf(err, errlen, "%s: coef[%d]%s", where, k,
 			    why + 3);
-			goto out;
+			return -1;
 		}
 		jv_free(wrap);
 	}
@@ -622,13 +648,9 @@ cl_model_load(cl_model *m, const char *path, char *err, size_t errlen)
 	    !(m->t_critical > 0 && m->t_critical <= 1)) {
 		jv_free(dec);
 		snprintf(err, errlen, "%s: decision: want alert and critical "
-		    "probabilities in (0, 1]", path);
-		goto out;
+		    "probabilities in (0, 1]", where);
+		return -1;
 	}
 	jv_free(dec);
-	m->doc = jv_copy(doc);
-	rc = 0;
-out:
-	jv_free(doc);
-	return rc;
+	return 0;
 }

@@ -47,6 +47,8 @@
 
 enum mode { M_CLASSIFY, M_LABEL, M_TRAIN };
 
+struct sampleset;
+
 /* A predicted slice waiting for what actually happened (label, train). */
 struct pend {
 	fx_time start, end, issued;
@@ -82,6 +84,9 @@ struct feeder {
 	struct pend *pend;
 	size_t npend;
 	int levels_given;	/* levels taken from a training row */
+	cl_model *own;		/* its own model in the model file (-m) */
+	char *own_name;		/* the state records' model for it */
+	struct sampleset *fset;	/* train --per-feeder: its rows, [2] */
 	/* derived levels: the observed slices' means */
 	double *hist;
 	size_t nhist, hcap;
@@ -101,6 +106,8 @@ static struct {
 	int rules, strict, quiet, verbose, errors_inline, no_slices;
 	int confirm;
 	int threads;		/* train --threads */
+	long per_feeder;	/* train --per-feeder: rows a feeder needs */
+	long feeder_max;	/* --feeder-max-samples */
 } opt;
 
 static fx_feeders *feeders;
@@ -123,7 +130,7 @@ static struct sampleset {
 	int64_t count[CL_K];	/* samples of each class offered */
 } sets[2];
 static cl_mwriter *mw;		/* label --matrix */
-static gsl_rng *rng;
+static gsl_rng *rng, *frng;	/* sampling: all rows; each feeder's */
 static int pass_derive;		/* first pass of --derive-levels */
 
 static void
@@ -139,7 +146,8 @@ usage(int st)
 "       fx-classify train -o model.json [-qv] [-c config] [--limit kw]\n"
 "                   [--derive-levels p_alert,p_critical] [--from time] [--to time]\n"
 "                   [--train-to time] [--l2 x] [--max-samples n]\n"
-"                   [--precision p] [--threads n] file ...\n");
+"                   [--per-feeder n] [--feeder-max-samples n] [--precision p]\n"
+"                   [--threads n] file ...\n");
 	exit(st);
 }
 
@@ -207,6 +215,27 @@ find_levels(struct feeder *fs)
 			fs->levels = 1;
 			fs->levels_from = "model";
 		}
+		if (fs->levels && opt.mode == M_CLASSIFY && !opt.rules) {
+			/* its own model, checked when the file was loaded */
+			jv om = fx_json_get(e, "model");
+			char err[256];
+
+			if (jv_get_kind(om) == JV_KIND_OBJECT) {
+				fx_buf t = FX_BUF_INIT;
+
+				fs->own = fx_xcalloc(1, sizeof *fs->own);
+				if (cl_model_parse(fs->own, om, "", err,
+				    sizeof err) != 0)
+					fx_die(FX_EXIT_USAGE, "%s", err);
+				fs->own->doc = jv_null();
+				fx_buf_puts(&t, model.version);
+				fx_buf_putc(&t, '#');
+				fx_buf_puts(&t, fs->id);
+				fs->own_name = fx_xstrndup(t.data, t.len);
+				fx_buf_free(&t);
+			}
+			jv_free(om);
+		}
 		jv_free(e);
 		jv_free(f);
 		if (fs->levels)
@@ -252,6 +281,18 @@ free_feeder(void *p)
 	free(fs->levels_text);
 	free(fs->pend);
 	free(fs->hist);
+	free(fs->own);
+	free(fs->own_name);
+	if (fs->fset != NULL) {
+		int i, k;
+
+		for (i = 0; i < 2; i++) {
+			free(fs->fset[i].s);
+			for (k = 0; k < CL_K; k++)
+				free(fs->fset[i].idx[k]);
+		}
+		free(fs->fset);
+	}
 }
 
 static int
@@ -306,10 +347,22 @@ put_levels(struct feeder *fs)
 	fx_buf_puts(&ob, fs->levels_text);
 }
 
-static const char *
-model_name(void)
+/* The model that classifies fs's predicted slices: its own, the file's,
+ * or none (the rules). */
+static const cl_model *
+feeder_model(const struct feeder *fs)
 {
-	return have_model && !opt.rules ? model.version : "rules";
+	if (!have_model || opt.rules)
+		return NULL;
+	return fs->own != NULL ? fs->own : &model;
+}
+
+static const char *
+model_name(const struct feeder *fs)
+{
+	if (!have_model || opt.rules)
+		return "rules";
+	return fs->own_name != NULL ? fs->own_name : model.version;
 }
 
 static void
@@ -337,13 +390,14 @@ put_state(struct feeder *fs, fx_time start, fx_time end, int h,
 	if (h == 0)
 		fx_buf_puts(&ob, "\"observed\"");
 	else
-		fx_buf_jstr(&ob, model_name(), strlen(model_name()));
+		fx_buf_jstr(&ob, model_name(fs), strlen(model_name(fs)));
 	put_levels(fs);
-	if (x != NULL && have_model && !opt.rules) {
+	if (x != NULL && feeder_model(fs) != NULL) {
 		int idx[3], i, n;
 		double c[3];
 
-		n = cl_top(&model, x, state > 0 ? state : 2, idx, c, 3);
+		n = cl_top(feeder_model(fs), x, state > 0 ? state : 2, idx, c,
+		    3);
 		fx_buf_puts(&ob, ",\"top\":[");
 		for (i = 0; i < n; i++) {
 			if (i)
@@ -408,7 +462,7 @@ put_change(struct feeder *fs, fx_time t, int prev, int next, int h,
 		fx_buf_num(&ob, fs->now_mean);
 	}
 	fx_buf_puts(&ob, "},\"model\":");
-	fx_buf_jstr(&ob, model_name(), strlen(model_name()));
+	fx_buf_jstr(&ob, model_name(fs), strlen(model_name(fs)));
 	put_levels(fs);
 	fx_buf_puts(&ob, ",\"detected_at_wall\":");
 	fx_buf_time(&ob, fx_time_now());
@@ -475,34 +529,26 @@ evaluate(struct feeder *fs, fx_time t, int fresh)
 /* ---- training samples ---- */
 
 /*
- * A training row: inputs x (x[0] the intercept), state y, of a slice
- * starting at start.  Each class is reservoir-sampled: the first
- * max_samples of it are kept, then the n-th replaces a kept one at
- * random with probability max_samples / n, so that every row offered has
- * the same chance to be kept; each kept row stands for count / kept.
+ * Offers a row to ss, reservoir-sampled per class: the first cap of a
+ * class are kept, then the n-th replaces a kept one at random with
+ * probability cap / n, so that every row offered has the same chance to
+ * be kept; each kept row stands for count / kept.
  */
 static void
-add_row(fx_time start, int y, const float x[CL_NIN])
+sample_into(struct sampleset *ss, size_t cap, gsl_rng *r, const cl_sample *s)
 {
-	struct sampleset *ss;
-	cl_sample s;
-	size_t slot, cap = (size_t)opt.max_samples;
+	int y = s->y;
+	size_t slot;
 
-	if (start < opt.from || start >= opt.to)
-		return;
-	ss = &sets[start >= opt.train_to];
-	memcpy(s.x, x, sizeof s.x);
-	s.y = (uint8_t)y;
-	s.w = 1;
 	ss->count[y]++;
 	if (ss->kept[y] >= cap) {
 		uint64_t c = (uint64_t)ss->count[y];
-		uint64_t r = c <= 4294967295ULL ?
-		    gsl_rng_uniform_int(rng, (unsigned long)c) :
-		    (uint64_t)(gsl_rng_uniform(rng) * (double)c);
+		uint64_t i = c <= 4294967295ULL ?
+		    gsl_rng_uniform_int(r, (unsigned long)c) :
+		    (uint64_t)(gsl_rng_uniform(r) * (double)c);
 
-		if (r < cap)
-			ss->s[ss->idx[y][r]] = s;
+		if (i < cap)
+			ss->s[ss->idx[y][i]] = *s;
 		return;
 	}
 	if (ss->idx[y] == NULL)
@@ -513,18 +559,40 @@ add_row(fx_time start, int y, const float x[CL_NIN])
 		ss->s = fx_xrealloc(ss->s, ss->cap * sizeof *ss->s);
 	}
 	slot = ss->n++;
-	ss->s[slot] = s;
+	ss->s[slot] = *s;
+}
+
+/* A training row of feeder fs: inputs x (x[0] the intercept), state y,
+ * of a slice starting at start. */
+static void
+add_row(struct feeder *fs, fx_time start, int y, const float x[CL_NIN])
+{
+	int held;
+	cl_sample s;
+
+	if (start < opt.from || start >= opt.to)
+		return;
+	held = start >= opt.train_to;
+	memcpy(s.x, x, sizeof s.x);
+	s.y = (uint8_t)y;
+	s.w = 1;
+	sample_into(&sets[held], (size_t)opt.max_samples, rng, &s);
+	if (opt.per_feeder > 0) {
+		if (fs->fset == NULL)
+			fs->fset = fx_xcalloc(2, sizeof *fs->fset);
+		sample_into(&fs->fset[held], (size_t)opt.feeder_max, frng, &s);
+	}
 }
 
 static void
-add_sample(const struct pend *p, int y)
+add_sample(struct feeder *fs, const struct pend *p, int y)
 {
 	float x[CL_NIN];
 	int j;
 
 	for (j = 0; j < CL_NIN; j++)
 		x[j] = (float)p->x[j];
-	add_row(p->start, y, x);
+	add_row(fs, p->start, y, x);
 }
 
 /* What a kept sample of each class stands for. */
@@ -603,7 +671,7 @@ settle(struct feeder *fs, fx_time start, int y)
 			if (opt.mode == M_LABEL)
 				put_label(fs, p, y);
 			else
-				add_sample(p, y);
+				add_sample(fs, p, y);
 		} else if (p->start > start)
 			fs->pend[keep++] = *p;
 		/* older: its slice was never observed (a gap) */
@@ -706,8 +774,8 @@ do_predicted(struct feeder *fs, const struct fin *r)
 		memcpy(pp->x, x, sizeof x);
 		return;
 	}
-	if (have_model && !opt.rules)
-		cl_probs(&model, x, p);
+	if (feeder_model(fs) != NULL)
+		cl_probs(feeder_model(fs), x, p);
 	else
 		cl_rules(&sl, p);
 	if (opt.t_critical > 0) {
@@ -718,7 +786,7 @@ do_predicted(struct feeder *fs, const struct fin *r)
 		d.t_critical = opt.t_critical;
 		st = cl_decide(&d, p);
 	} else
-		st = cl_decide(have_model && !opt.rules ? &model : NULL, p);
+		st = cl_decide(feeder_model(fs), p);
 	if (r->issued != fs->pred_issued || h == 1) {
 		fs->pred_issued = r->issued;
 		fs->npred = 0;
@@ -987,16 +1055,17 @@ lab_problem(const struct lab *l)
 static void
 do_lab(const fx_line *ln, const struct lab *l)
 {
+	struct feeder *fs;
 	float x[CL_NIN];
 	int j;
 
 	pass(ln);
-	row_feeder(l->id, l->idlen, l->alert, l->critical,
+	fs = row_feeder(l->id, l->idlen, l->alert, l->critical,
 	    levels_origin(l->from, l->fromlen));
 	x[0] = 1;
 	for (j = 1; j < CL_NIN; j++)
 		x[j] = (float)l->x[j - 1];
-	add_row(l->start, (int)l->state, x);
+	add_row(fs, l->start, (int)l->state, x);
 }
 
 /* The fast path, as fast_features: 1 when handled. */
@@ -1148,7 +1217,7 @@ run_matrix(const char *path)
 		n_pass++;
 		x[0] = 1;
 		memcpy(x + 1, r.x, sizeof r.x);
-		add_row(r.start, r.state, x);
+		add_row(fv[r.feeder], r.start, r.state, x);
 	}
 	if (bad > 10)
 		fx_error("%s: %llu rows refused in all", path, bad);
@@ -1393,7 +1462,7 @@ bin100(double p)
 }
 
 static void
-tune(const struct sampleset *ss, const double cw[CL_K])
+tune(cl_model *m, const struct sampleset *ss, const double cw[CL_K])
 {
 	/* by the bin of each probability, the weight of the samples that are
 	 * and are not of the class: [0] Alert or worse, [1] Critical */
@@ -1409,7 +1478,7 @@ tune(const struct sampleset *ss, const double cw[CL_K])
 
 		for (j = 0; j < CL_NIN; j++)
 			x[j] = ss->s[i].x[j];
-		cl_probs(&model, x, p);
+		cl_probs(m, x, p);
 		b1 = bin100(p[1] + p[2]);
 		b2 = bin100(p[2]);
 		if (ss->s[i].y >= 1)
@@ -1436,7 +1505,7 @@ tune(const struct sampleset *ss, const double cw[CL_K])
 				tpa[c][t] = tp[c];
 				fpa[c][t] = fp[c];
 			}
-		model.t_critical = -1;
+		m->t_critical = -1;
 		for (t = 1; t < 100; t++) {
 			double th = t / 100.0, p2 = tpa[1][t], f2 = fpa[1][t];
 			double fn = all[1] - p2, prec, rec, f1;
@@ -1444,17 +1513,17 @@ tune(const struct sampleset *ss, const double cw[CL_K])
 			prec = p2 + f2 > 0 ? p2 / (p2 + f2) : 0;
 			rec = p2 + fn > 0 ? p2 / (p2 + fn) : 0;
 			f1 = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0;
-			if (model.t_critical < 0 && prec >= opt.precision &&
+			if (m->t_critical < 0 && prec >= opt.precision &&
 			    p2 > 0)
-				model.t_critical = th;
+				m->t_critical = th;
 			if (f1 > best_f1) {
 				best_f1 = f1;
 				best_t = th;
 			}
 		}
-		if (model.t_critical < 0)
-			model.t_critical = best_f1 > 0 ? best_t : 0.5;
-		model.t_alert = 0.5;
+		if (m->t_critical < 0)
+			m->t_critical = best_f1 > 0 ? best_t : 0.5;
+		m->t_alert = 0.5;
 		for (t = 1; t < 100; t++) {
 			double p1 = tpa[0][t], f1v = fpa[0][t];
 			double fn = all[0] - p1;
@@ -1462,10 +1531,69 @@ tune(const struct sampleset *ss, const double cw[CL_K])
 
 			if (f1 > f1_a && f1 > 0) {
 				f1_a = f1;
-				model.t_alert = t / 100.0;
+				m->t_alert = t / 100.0;
 			}
 		}
 	}
+}
+
+/*
+ * train --per-feeder: fs's own model, on its rows alone, when it has
+ * enough of them and of every state; written into its entry of the
+ * model file's feeders.  Returns 1 when it has one.
+ */
+static int
+put_own(struct feeder *fs)
+{
+	struct sampleset *tr = &fs->fset[0], *ho = &fs->fset[1];
+	cl_train_opts o = { opt.l2, 1, 50, 0, opt.threads };
+	cl_model m;
+	double w[CL_K];
+	size_t i;
+	int it, k;
+
+	if ((long)(tr->count[0] + tr->count[1] + tr->count[2]) <
+	    opt.per_feeder)
+		return 0;
+	for (k = 0; k < CL_K; k++)
+		if (tr->count[k] < 10)
+			return 0;
+	memset(&m, 0, sizeof m);
+	class_weights(tr, w);
+	for (i = 0; i < tr->n; i++)
+		tr->s[i].w = (float)w[tr->s[i].y];
+	if ((it = cl_train(&m, tr->s, tr->n, &o)) < 0) {
+		fx_warn("train: feeder '%s': its own model failed; the "
+		    "global model serves it", fx_quote(fs->id,
+		    strlen(fs->id)));
+		return 0;
+	}
+	tune(&m, tr, w);
+	fx_buf_puts(&ob, ",\"model\":{");
+	cl_model_put_params(&m, &ob);
+	fx_buf_puts(&ob, ",\"iterations\":");
+	fx_buf_int(&ob, it);
+	fx_buf_puts(&ob, ",\"training\":{\"kept\":[");
+	for (k = 0; k < CL_K; k++) {
+		if (k)
+			fx_buf_putc(&ob, ',');
+		fx_buf_int(&ob, (int64_t)tr->kept[k]);
+	}
+	fx_buf_puts(&ob, "],\"metrics\":");
+	put_metrics(tr, &m);
+	fx_buf_puts(&ob, ",\"global_metrics\":");
+	put_metrics(tr, &model);
+	fx_buf_puts(&ob, "},\"heldout\":");
+	if (ho->n > 0) {
+		fx_buf_puts(&ob, "{\"metrics\":");
+		put_metrics(ho, &m);
+		fx_buf_puts(&ob, ",\"global_metrics\":");
+		put_metrics(ho, &model);
+		fx_buf_putc(&ob, '}');
+	} else
+		fx_buf_puts(&ob, "null");
+	fx_buf_putc(&ob, '}');
+	return 1;
 }
 
 static void
@@ -1474,10 +1602,11 @@ train(void)
 	struct sampleset *tr = &sets[0];
 	cl_train_opts o = { opt.l2, 1, 50, opt.verbose, opt.threads };
 	char ts[FX_TIME_MAX_TEXT];
-	size_t i, f;
+	size_t i, f, nown = 0;
 	int it, k;
 	FILE *fp;
 	double w[CL_K];
+	char ownmsg[64] = "";
 
 	class_weights(tr, w);
 	for (i = 0; i < tr->n; i++)
@@ -1487,7 +1616,7 @@ train(void)
 	it = cl_train(&model, tr->s, tr->n, &o);
 	if (it < 0)
 		exit(FX_EXIT_FAIL);
-	tune(tr, w);
+	tune(&model, tr, w);
 	fx_time_format(fx_time_now(), ts);
 	snprintf(model.version, sizeof model.version, "lr-%.4s%.2s%.2s-%zu",
 	    ts, ts + 5, ts + 8, tr->n);
@@ -1550,9 +1679,14 @@ train(void)
 		fx_buf_num(&ob, fs->critical_kw);
 		fx_buf_puts(&ob, ",\"levels_from\":");
 		fx_buf_jstr(&ob, fs->levels_from, strlen(fs->levels_from));
+		if (fs->fset != NULL)
+			nown += (size_t)put_own(fs);
 		fx_buf_putc(&ob, '}');
 	}
 	fx_buf_puts(&ob, "}}\n");
+	if (opt.per_feeder > 0)
+		snprintf(ownmsg, sizeof ownmsg, "; %zu feeders with their own "
+		    "model", nown);
 	if ((fp = fopen(opt.out_path, "w")) == NULL ||
 	    fwrite(ob.data, 1, ob.len, fp) != ob.len || fclose(fp) != 0) {
 		fx_error("%s: %s", opt.out_path, strerror(errno));
@@ -1561,10 +1695,10 @@ train(void)
 	if (!opt.quiet)
 		fprintf(stderr, "%s: train: %zu samples (%lld normal, %lld "
 		    "alert, %lld critical; kept 1 in %.3g, %.3g, %.3g), %d "
-		    "iterations; held out %zu; wrote %s\n", PROG, tr->n,
+		    "iterations; held out %zu%s; wrote %s\n", PROG, tr->n,
 		    (long long)tr->count[0], (long long)tr->count[1],
 		    (long long)tr->count[2], w[0], w[1], w[2], it, sets[1].n,
-		    opt.out_path);
+		    ownmsg, opt.out_path);
 	fx_buf_free(&ob);
 }
 
@@ -1608,10 +1742,48 @@ close_matrix(void)
 	fx_buf_free(&t);
 }
 
+/* Every feeder's own model in the model file must read (exit 2). */
+static void
+check_own_models(const char *path)
+{
+	jv f = fx_json_get(model.doc, "feeders");
+	char where[512], err[768];
+	int it, ok = 1;
+
+	if (jv_get_kind(f) == JV_KIND_OBJECT)
+		for (it = jv_object_iter(f); ok && jv_object_iter_valid(f, it);
+		    it = jv_object_iter_next(f, it)) {
+			jv key = jv_object_iter_key(f, it);
+			jv e = jv_object_iter_value(f, it);
+			jv om = fx_json_get(e, "model");
+			cl_model m;
+
+			if (jv_get_kind(om) != JV_KIND_NULL) {
+				snprintf(where, sizeof where,
+				    "%s: feeders.%s.model", path,
+				    jv_string_value(key));
+				if (jv_get_kind(om) != JV_KIND_OBJECT) {
+					fx_error("%s: not an object", where);
+					ok = 0;
+				} else if (cl_model_parse(&m, om, where, err,
+				    sizeof err) != 0) {
+					fx_error("%s", err);
+					ok = 0;
+				}
+			}
+			jv_free(om);
+			jv_free(e);
+			jv_free(key);
+		}
+	jv_free(f);
+	if (!ok)
+		exit(FX_EXIT_USAGE);
+}
+
 /* ---- options ---- */
 
 enum { O_CONFIRM = 256, O_DECISION, O_DERIVE, O_ERRORS_INLINE, O_FROM, O_HOLD, O_L2, O_LIMIT,
-	O_MATRIX, O_MAX_SAMPLES, O_NO_SLICES, O_PRECISION, O_RULES, O_STRICT, O_THREADS, O_TO,
+	O_FEEDER_MAX, O_MATRIX, O_MAX_SAMPLES, O_NO_SLICES, O_PER_FEEDER, O_PRECISION, O_RULES, O_STRICT, O_THREADS, O_TO,
 	O_TRAIN_TO };
 
 static void
@@ -1650,6 +1822,7 @@ main(int argc, char **argv)
 		{ "decision", required_argument, NULL, O_DECISION },
 		{ "derive-levels", required_argument, NULL, O_DERIVE },
 		{ "errors-inline", no_argument, NULL, O_ERRORS_INLINE },
+		{ "feeder-max-samples", required_argument, NULL, O_FEEDER_MAX },
 		{ "from", required_argument, NULL, O_FROM },
 		{ "hold", required_argument, NULL, O_HOLD },
 		{ "l2", required_argument, NULL, O_L2 },
@@ -1657,6 +1830,7 @@ main(int argc, char **argv)
 		{ "matrix", required_argument, NULL, O_MATRIX },
 		{ "max-samples", required_argument, NULL, O_MAX_SAMPLES },
 		{ "no-slices", no_argument, NULL, O_NO_SLICES },
+		{ "per-feeder", required_argument, NULL, O_PER_FEEDER },
 		{ "precision", required_argument, NULL, O_PRECISION },
 		{ "rules", no_argument, NULL, O_RULES },
 		{ "strict", no_argument, NULL, O_STRICT },
@@ -1677,6 +1851,7 @@ main(int argc, char **argv)
 	opt.hold_ms = 30 * 60000;
 	opt.l2 = 1e-4;
 	opt.max_samples = 2000000;
+	opt.feeder_max = 20000;
 	opt.precision = 0.7;
 	if (argc > 1 && strcmp(argv[1], "label") == 0) {
 		opt.mode = M_LABEL;
@@ -1735,6 +1910,14 @@ main(int argc, char **argv)
 			opt.limit = parse_number("--limit", optarg, 1e-9, 1e15);
 			break;
 		case O_MATRIX: opt.matrix_path = optarg; break;
+		case O_FEEDER_MAX:
+			opt.feeder_max = (long)parse_number(
+			    "--feeder-max-samples", optarg, 100, 1e9);
+			break;
+		case O_PER_FEEDER:
+			opt.per_feeder = (long)parse_number("--per-feeder",
+			    optarg, 30, 1e12);
+			break;
 		case O_MAX_SAMPLES:
 			opt.max_samples = (long)parse_number("--max-samples",
 			    optarg, 100, 1e9);
@@ -1771,6 +1954,11 @@ main(int argc, char **argv)
 		if (opt.threads < 1)
 			opt.threads = 1;
 	}
+	if ((opt.per_feeder > 0 || opt.feeder_max != 20000) &&
+	    opt.mode != M_TRAIN) {
+		fx_error("--per-feeder, --feeder-max-samples: only with train");
+		exit(FX_EXIT_USAGE);
+	}
 	if (opt.matrix_path != NULL && opt.mode != M_LABEL) {
 		fx_error("--matrix: only with label");
 		exit(FX_EXIT_USAGE);
@@ -1798,9 +1986,12 @@ main(int argc, char **argv)
 			exit(FX_EXIT_USAGE);
 		}
 		have_model = 1;
+		check_own_models(opt.model_path);
 	}
 	rng = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(rng, 1);
+	frng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(frng, 2);
 	if (opt.mode != M_TRAIN)
 		out = fx_writer_new(1, 0);
 	feeders = fx_feeders_new(sizeof(struct feeder), free_feeder);
@@ -1832,6 +2023,7 @@ main(int argc, char **argv)
 	fx_feeders_free(feeders);
 	fx_config_free(config);
 	gsl_rng_free(rng);
+	gsl_rng_free(frng);
 	jv_free(model.doc);
 	fx_buf_free(&ob);
 	free(sets[0].s);
