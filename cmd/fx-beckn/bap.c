@@ -1499,7 +1499,7 @@ read_problem(plan *p, jv r)
 	jv tp = fx_json_get(w, "type_preference");
 	fx_time issued;
 	int64_t step = 0;
-	int n = 0, ok = 1, t;
+	int n = 0, ok, t;
 
 	ok = tm(r, "issued_at", &issued) && jv_get_kind(slots) ==
 	    JV_KIND_ARRAY && num(w, "cost", &p->w_cost) && p->w_cost >= 0 &&
