@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "heap.h"
 #include "http.h"
 
 /* A timer's delay is capped so that now + delay cannot overflow. */
@@ -174,8 +175,7 @@ struct fx_loop {
 	int ncalls;		/* callbacks run in this pass */
 
 	struct slots timer_ids;
-	struct timer **heap;	/* a binary min-heap on (due, seq) */
-	size_t nheap, capheap;
+	fx_heap timers;		/* by (due, seq), earliest first */
 	uint64_t timer_seq;
 
 	struct watch *watches;
@@ -269,66 +269,11 @@ struct xfer {
 /* ---- timers ---- */
 
 static int
-timer_before(const struct timer *a, const struct timer *b)
+timer_before(const void *pa, const void *pb)
 {
+	const struct timer *a = pa, *b = pb;
+
 	return a->due < b->due || (a->due == b->due && a->seq < b->seq);
-}
-
-static void
-heap_put(fx_loop *loop, size_t i, struct timer *t)
-{
-	loop->heap[i] = t;
-	t->at = i;
-}
-
-static void
-heap_up(fx_loop *loop, size_t i)
-{
-	struct timer *t = loop->heap[i];
-
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-
-		if (!timer_before(t, loop->heap[parent]))
-			break;
-		heap_put(loop, i, loop->heap[parent]);
-		i = parent;
-	}
-	heap_put(loop, i, t);
-}
-
-static void
-heap_down(fx_loop *loop, size_t i)
-{
-	struct timer *t = loop->heap[i];
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= loop->nheap)
-			break;
-		if (c + 1 < loop->nheap &&
-		    timer_before(loop->heap[c + 1], loop->heap[c]))
-			c++;
-		if (!timer_before(loop->heap[c], t))
-			break;
-		heap_put(loop, i, loop->heap[c]);
-		i = c;
-	}
-	heap_put(loop, i, t);
-}
-
-static void
-heap_remove(fx_loop *loop, struct timer *t)
-{
-	size_t i = t->at;
-	struct timer *last = loop->heap[--loop->nheap];
-
-	if (i < loop->nheap) {
-		heap_put(loop, i, last);
-		heap_up(loop, i);
-		heap_down(loop, last->at);
-	}
 }
 
 uint64_t
@@ -342,13 +287,7 @@ fx_loop_timer(fx_loop *loop, long delay_ms, fx_loop_timer_fn *cb, void *ctx)
 	t->cb = cb;
 	t->ctx = ctx;
 	t->id = slot_add(&loop->timer_ids, t);
-	if (loop->nheap == loop->capheap) {
-		loop->capheap = loop->capheap ? 2 * loop->capheap : 16;
-		loop->heap = fx_xrealloc(loop->heap,
-		    loop->capheap * sizeof *loop->heap);
-	}
-	loop->heap[loop->nheap++] = t;
-	heap_up(loop, loop->nheap - 1);
+	fx_heap_push(&loop->timers, t);
 	return t->id;
 }
 
@@ -359,7 +298,7 @@ fx_loop_cancel(fx_loop *loop, uint64_t id)
 
 	if (t == NULL)
 		return -1;
-	heap_remove(loop, t);
+	fx_heap_remove(&loop->timers, t);
 	slot_del(&loop->timer_ids, id);
 	free(t);
 	return 0;
@@ -373,14 +312,14 @@ run_timers(fx_loop *loop)
 {
 	uint64_t last = loop->timer_seq;
 	int64_t now = now_ms();
+	struct timer *t;
 
-	while (loop->nheap > 0 && loop->heap[0]->due <= now &&
-	    loop->heap[0]->seq <= last) {
-		struct timer *t = loop->heap[0];
+	while ((t = fx_heap_top(&loop->timers)) != NULL && t->due <= now &&
+	    t->seq <= last) {
 		fx_loop_timer_fn *cb = t->cb;
 		void *ctx = t->ctx;
 
-		heap_remove(loop, t);
+		fx_heap_remove(&loop->timers, t);
 		slot_del(&loop->timer_ids, t->id);
 		free(t);
 		if (cb != on_backstop)	/* ours, not the caller's */
@@ -1385,6 +1324,7 @@ fx_loop_new(char *err, size_t errlen)
 		return NULL;
 	}
 	loop = fx_xcalloc(1, sizeof *loop);
+	loop->timers = (fx_heap)FX_HEAP_INIT(timer_before, struct timer, at);
 	loop->curl_due = -1;
 	if ((loop->multi = curl_multi_init()) == NULL) {
 		say(err, errlen, "cannot set up libcurl: no multi handle");
@@ -1424,8 +1364,8 @@ fx_loop_free(fx_loop *loop)
 	for (i = 0; i < loop->xfer_ids.n; i++)	/* those still going */
 		if ((x = loop->xfer_ids.ptr[i]) != NULL)
 			xfer_free(x);
-	for (t = 0; t < loop->nheap; t++)
-		free(loop->heap[t]);
+	for (t = 0; t < loop->timers.n; t++)
+		free(loop->timers.v[t]);
 	while ((r = loop->pending) != NULL) {	/* never answered */
 		loop->pending = r->next;
 		sreq_free(r);
@@ -1434,7 +1374,7 @@ fx_loop_free(fx_loop *loop)
 	curl_global_cleanup();
 	slots_free(&loop->timer_ids);
 	slots_free(&loop->xfer_ids);
-	free(loop->heap);
+	fx_heap_free(&loop->timers);
 	free(loop->watches);
 	free(loop->cs);
 	free(loop->cspos);
@@ -1466,8 +1406,11 @@ fx_loop_run_once(fx_loop *loop, int max_wait_ms)
 	loop->ncalls = 0;
 	if (loop->done_head != NULL)
 		wait = 0;
-	if (loop->nheap > 0)
-		wait = sooner(wait, loop->heap[0]->due - now);
+	if (loop->timers.n > 0) {
+		struct timer *t = fx_heap_top(&loop->timers);
+
+		wait = sooner(wait, t->due - now);
+	}
 	if (loop->curl_due >= 0)
 		wait = sooner(wait, loop->curl_due - now);
 	need = loop->nservers + loop->nwatch + loop->ncs;
@@ -1585,7 +1528,7 @@ int
 fx_loop_run(fx_loop *loop)
 {
 	while (!loop->stopped && (loop->servers != NULL || loop->nwatch > 0 ||
-	    loop->nheap > 0 || loop->xfer_ids.used > 0 ||
+	    loop->timers.n > 0 || loop->xfer_ids.used > 0 ||
 	    loop->done_head != NULL))
 		if (fx_loop_run_once(loop, -1) < 0)
 			return -1;

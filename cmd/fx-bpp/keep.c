@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "heap.h"
 #include "keep.h"
 
 #define MIN_BUCKETS 64
@@ -26,10 +27,16 @@ struct keep {
 	size_t state_size;
 	struct entry **buckets;
 	size_t nbuckets, count;
-	struct entry **heap;	/* by until, earliest first */
-	size_t capheap;
+	fx_heap heap;		/* by until, earliest first */
 	unsigned long long forgotten;
 };
+
+static int
+earlier(const void *a, const void *b)
+{
+	return ((const struct entry *)a)->until <
+	    ((const struct entry *)b)->until;
+}
 
 static uint32_t
 fnv1a(const char *s, size_t n)
@@ -63,7 +70,9 @@ keep *
 keep_new(size_t state_size)
 {
 	keep *k = fx_xcalloc(1, sizeof *k);
+	fx_heap h = FX_HEAP_INIT(earlier, struct entry, pos);
 
+	k->heap = h;
 	k->state_size = (state_size + 15) & ~(size_t)15;
 	k->nbuckets = MIN_BUCKETS;
 	k->buckets = fx_xcalloc(k->nbuckets, sizeof *k->buckets);
@@ -78,52 +87,10 @@ keep_free(keep *k)
 	if (k == NULL)
 		return;
 	for (i = 0; i < k->count; i++)
-		free(k->heap[i]);
-	free(k->heap);
+		free(k->heap.v[i]);
+	fx_heap_free(&k->heap);
 	free(k->buckets);
 	free(k);
-}
-
-/* ---- the heap ---- */
-
-static void
-heap_set(keep *k, size_t i, struct entry *e)
-{
-	k->heap[i] = e;
-	e->pos = i;
-}
-
-static void
-heap_up(keep *k, size_t i)
-{
-	struct entry *e = k->heap[i];
-
-	while (i > 0 && k->heap[(i - 1) / 2]->until > e->until) {
-		heap_set(k, i, k->heap[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
-	heap_set(k, i, e);
-}
-
-static void
-heap_down(keep *k, size_t i)
-{
-	struct entry *e = k->heap[i];
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= k->count)
-			break;
-		if (c + 1 < k->count && k->heap[c + 1]->until <
-		    k->heap[c]->until)
-			c++;
-		if (k->heap[c]->until >= e->until)
-			break;
-		heap_set(k, i, k->heap[c]);
-		i = c;
-	}
-	heap_set(k, i, e);
 }
 
 /* ---- the hash table ---- */
@@ -135,7 +102,7 @@ rehash(keep *k, size_t nbuckets)
 	size_t i;
 
 	for (i = 0; i < k->count; i++) {
-		struct entry *e = k->heap[i];
+		struct entry *e = k->heap.v[i];
 		size_t j = e->hash & (nbuckets - 1);
 
 		e->next = b[j];
@@ -177,12 +144,8 @@ keep_get(keep *k, const char *id, size_t len, fx_time until, int *created)
 	e->len = (uint32_t)len;
 	e->until = until;
 	memcpy((char *)e + STATE_OFF + k->state_size, id, len);
-	if (k->count == k->capheap) {
-		k->capheap = k->capheap ? 2 * k->capheap : MIN_BUCKETS;
-		k->heap = fx_xrealloc(k->heap, k->capheap * sizeof *k->heap);
-	}
-	heap_set(k, k->count++, e);
-	heap_up(k, e->pos);
+	fx_heap_push(&k->heap, e);
+	k->count++;
 	if (k->count > k->nbuckets)
 		rehash(k, 2 * k->nbuckets);	/* takes e in too */
 	else {
@@ -199,32 +162,22 @@ keep_until(keep *k, void *state, fx_time until)
 	struct entry *e = entry_of(state);
 
 	e->until = until;
-	heap_up(k, e->pos);
-	heap_down(k, e->pos);
+	fx_heap_fix(&k->heap, e);
 }
 
 static void
 remove_entry(keep *k, struct entry *e)
 {
 	struct entry **p = &k->buckets[e->hash & (k->nbuckets - 1)];
-	struct entry *last;
 
 	while (*p != e)
 		p = &(*p)->next;
 	*p = e->next;
-	last = k->heap[--k->count];
-	if (last != e) {
-		heap_set(k, e->pos, last);
-		heap_up(k, last->pos);
-		heap_down(k, last->pos);
-	}
+	fx_heap_remove(&k->heap, e);
+	k->count--;
 	free(e);
 	if (k->nbuckets > MIN_BUCKETS && k->count < k->nbuckets / 4)
 		rehash(k, k->nbuckets / 2);
-	if (k->capheap > MIN_BUCKETS && k->count < k->capheap / 4) {
-		k->capheap /= 2;
-		k->heap = fx_xrealloc(k->heap, k->capheap * sizeof *k->heap);
-	}
 }
 
 void
@@ -236,10 +189,12 @@ keep_drop(keep *k, void *state)
 size_t
 keep_prune(keep *k, fx_time now, size_t max)
 {
+	struct entry *e;
 	size_t n = 0;
 
-	while (n < max && k->count > 0 && k->heap[0]->until < now) {
-		remove_entry(k, k->heap[0]);
+	while (n < max && (e = fx_heap_top(&k->heap)) != NULL &&
+	    e->until < now) {
+		remove_entry(k, e);
 		n++;
 	}
 	k->forgotten += n;
