@@ -88,7 +88,7 @@ awk -F'\t' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$TMPD/vector.
 echo
 echo "Training on all $N records (1,000 feeders x 7 days):" \
     "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s in all;" \
-    "$(grep -c iteration "$TMPD/train.log") Newton iterations;" \
+    "$(grep -c "iteration [0-9]" "$TMPD/train.log") Newton iterations;" \
     "$(tail -1 "$TMPD/train.log" | sed 's/^fx-classify: //')"
 echo
 echo "Training on 7 days, $RUNS runs each (median s): from the features" \
@@ -122,6 +122,6 @@ if [ -n "$YM" ]; then
 	jq -r '.results[] | "| \(.command) | \(.median * 100 | round / 100) | \(.min * 100 | round / 100) | \(.max * 100 | round / 100) |"' "$OUT/classify-year.json"
 	echo
 	echo "$(head -1 "$TMPD/year.log" | sed 's/^fx-classify: //');" \
-	    "$(grep -c iteration "$TMPD/year.log") Newton iterations;" \
+	    "$(grep -c "iteration [0-9]" "$TMPD/year.log") Newton iterations;" \
 	    "$(tail -1 "$TMPD/year.log" | sed 's/^fx-classify: //')"
 fi

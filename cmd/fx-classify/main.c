@@ -595,6 +595,19 @@ add_sample(struct feeder *fs, const struct pend *p, int y)
 	add_row(fs, p->start, y, x);
 }
 
+/* train: the rows in --from, --to, before sampling. */
+static unsigned long long
+rows_offered(void)
+{
+	unsigned long long n = 0;
+	int i, k;
+
+	for (i = 0; i < 2; i++)
+		for (k = 0; k < CL_K; k++)
+			n += (unsigned long long)sets[i].count[k];
+	return n;
+}
+
 /* What a kept sample of each class stands for. */
 static void
 class_weights(const struct sampleset *ss, double w[CL_K])
@@ -2016,8 +2029,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: %llu records in: %llu passed, %llu "
 		    "rejected; %llu states, %llu state changes, %llu labels\n",
 		    PROG, n_in, n_pass, n_rej, n_state, n_change,
-		    opt.mode == M_TRAIN ? (unsigned long long)(sets[0].n +
-		    sets[1].n) : n_label);
+		    opt.mode == M_TRAIN ? rows_offered() : n_label);
 	if (opt.mode == M_TRAIN)
 		train();
 	fx_feeders_free(feeders);
