@@ -698,6 +698,11 @@ open("fz.fxm", "wb").write(b)' "$i"
 	[ "${stderr_lines[8]}" = "fx-classify: 59 records in: 51 passed, 8 rejected; 0 states, 0 state changes, 51 labels" ]
 	# the escaped feeder id was read by the full parse
 	[ "$(jq -r '.feeders | keys | join(" ")' m.json)" = "G1 G2 Gé" ]
+	# levels of label records that do not say where they came from
+	jq -c 'del(.levels_from)' labels > nofrom
+	fx-classify train -q -o nf.json nofrom
+	[ "$(jq -r '.feeders.G1.levels_from' nf.json)" = label ]
+	validate_model nf.json
 }
 
 # accuracy MODEL DATA LABELS FEEDER: the share of FEEDER's predicted slices

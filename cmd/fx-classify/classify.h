@@ -126,7 +126,6 @@ typedef struct cl_mwriter cl_mwriter;
 
 /* Creates path and writes the header; NULL with a reason in err. */
 cl_mwriter *cl_mwriter_open(const char *path, char *err, size_t errlen);
-void cl_row_encode(const cl_row *r, unsigned char out[CL_ROW_BYTES]);
 int cl_mwriter_row(cl_mwriter *w, const cl_row *r);
 /* Writes the trailer (JSON text) and the end mark, closes and frees w. */
 int cl_mwriter_close(cl_mwriter *w, const char *trailer, size_t len,

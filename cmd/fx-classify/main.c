@@ -1482,6 +1482,7 @@ tune(cl_model *m, const struct sampleset *ss, const double cw[CL_K])
 	double yes[2][100] = { { 0 } }, no[2][100] = { { 0 } };
 	double best_f1 = -1, best_t = 0.5, f1_a = -1;
 	double tp[2] = { 0, 0 }, fp[2] = { 0, 0 }, all[2] = { 0, 0 };
+	double tpa[2][100], fpa[2][100];	/* at threshold t / 100 */
 	size_t i;
 	int t, j, c;
 
@@ -1508,44 +1509,40 @@ tune(cl_model *m, const struct sampleset *ss, const double cw[CL_K])
 			all[c] += yes[c][t];
 	/* the positives at threshold t / 100 are the bins t..99: from 99
 	 * down, then read from 1 up */
-	{
-		double tpa[2][100], fpa[2][100];
-
-		for (t = 99; t >= 1; t--)
-			for (c = 0; c < 2; c++) {
-				tp[c] += yes[c][t];
-				fp[c] += no[c][t];
-				tpa[c][t] = tp[c];
-				fpa[c][t] = fp[c];
-			}
-		m->t_critical = -1;
-		for (t = 1; t < 100; t++) {
-			double th = t / 100.0, p2 = tpa[1][t], f2 = fpa[1][t];
-			double fn = all[1] - p2, prec, rec, f1;
-
-			prec = p2 + f2 > 0 ? p2 / (p2 + f2) : 0;
-			rec = p2 + fn > 0 ? p2 / (p2 + fn) : 0;
-			f1 = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0;
-			if (m->t_critical < 0 && prec >= opt.precision &&
-			    p2 > 0)
-				m->t_critical = th;
-			if (f1 > best_f1) {
-				best_f1 = f1;
-				best_t = th;
-			}
+	for (t = 99; t >= 1; t--)
+		for (c = 0; c < 2; c++) {
+			tp[c] += yes[c][t];
+			fp[c] += no[c][t];
+			tpa[c][t] = tp[c];
+			fpa[c][t] = fp[c];
 		}
-		if (m->t_critical < 0)
-			m->t_critical = best_f1 > 0 ? best_t : 0.5;
-		m->t_alert = 0.5;
-		for (t = 1; t < 100; t++) {
-			double p1 = tpa[0][t], f1v = fpa[0][t];
-			double fn = all[0] - p1;
-			double f1 = p1 > 0 ? 2 * p1 / (2 * p1 + f1v + fn) : 0;
+	m->t_critical = -1;
+	for (t = 1; t < 100; t++) {
+		double th = t / 100.0, p2 = tpa[1][t], f2 = fpa[1][t];
+		double fn = all[1] - p2, prec, rec, f1;
 
-			if (f1 > f1_a && f1 > 0) {
-				f1_a = f1;
-				m->t_alert = t / 100.0;
-			}
+		prec = p2 + f2 > 0 ? p2 / (p2 + f2) : 0;
+		rec = p2 + fn > 0 ? p2 / (p2 + fn) : 0;
+		f1 = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0;
+		if (m->t_critical < 0 && prec >= opt.precision &&
+		    p2 > 0)
+			m->t_critical = th;
+		if (f1 > best_f1) {
+			best_f1 = f1;
+			best_t = th;
+		}
+	}
+	if (m->t_critical < 0)
+		m->t_critical = best_f1 > 0 ? best_t : 0.5;
+	m->t_alert = 0.5;
+	for (t = 1; t < 100; t++) {
+		double p1 = tpa[0][t], f1v = fpa[0][t];
+		double fn = all[0] - p1;
+		double f1 = p1 > 0 ? 2 * p1 / (2 * p1 + f1v + fn) : 0;
+
+		if (f1 > f1_a && f1 > 0) {
+			f1_a = f1;
+			m->t_alert = t / 100.0;
 		}
 	}
 }

@@ -121,8 +121,8 @@ cl_mwriter_open(const char *path, char *err, size_t errlen)
 	return w;
 }
 
-void
-cl_row_encode(const cl_row *r, unsigned char out[CL_ROW_BYTES])
+static void
+row_encode(const cl_row *r, unsigned char out[CL_ROW_BYTES])
 {
 	int j;
 
@@ -144,7 +144,7 @@ cl_mwriter_row(cl_mwriter *w, const cl_row *r)
 {
 	unsigned char b[CL_ROW_BYTES];
 
-	cl_row_encode(r, b);
+	row_encode(r, b);
 	w->rows++;
 	return fwrite(b, 1, sizeof b, w->fp) == sizeof b ? 0 : -1;
 }
