@@ -496,7 +496,7 @@ sys.exit(bad)
 	[ "${stderr_lines[0]}" = "fx-classify: 2880 records in: 2880 passed, 0 rejected; 0 states, 0 state changes, 2284 labels" ]
 	[[ "${stderr_lines[1]}" == "fx-classify: train: 2284 samples ("*"kept 1 in 1, 1, 1), "*" iterations; held out 0; wrote m.json" ]]
 	# converged: fewer than the 50 iterations allowed
-	[ "$(jq '.iterations < 50 and .coef[0] == [range(14) | 0] and .feeders.G1.levels_from == "--limit" and .feeders.G2.alert_kw == 480' m.json)" = true ]
+	[ "$(jq '.iterations < 50 and .coef[0] == [range(18) | 0] and .feeders.G1.levels_from == "--limit" and .feeders.G2.alert_kw == 480' m.json)" = true ]
 	fx-classify label -q --limit 600 data > labels
 	[ "$(wc -l < labels)" -eq 2284 ]
 	[ "$(jq -c '.training_samples' m.json)" = "$(jq -s -c '[0, 1, 2] as $k | map(.state) | [$k[] as $c | map(select(. == $c)) | length]' labels)" ]
@@ -555,7 +555,7 @@ sys.exit(bad)
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	[ "$stderr" = "fx-classify: 2880 records in: 2880 passed, 0 rejected; 0 states, 0 state changes, 2284 labels" ]
-	# the file: its marks, header, 68-byte rows and trailer
+	# the file: its marks, header, 84-byte rows and trailer
 	[ "$(head -c 8 data.fxm)" = FXCLMAT1 ]
 	[ "$(tail -c 8 data.fxm)" = FXCLEND1 ]
 	python3 -S - data.fxm <<-'PY'
@@ -563,16 +563,16 @@ sys.exit(bad)
 	b = open(sys.argv[1], "rb").read()
 	hl, = struct.unpack_from("<I", b, 8)
 	h = json.loads(b[12:12 + hl])
-	assert h["format"] == "fluxeon-classify-matrix" and h["row_bytes"] == 68, h
-	assert h["inputs"][0] == "p50" and len(h["inputs"]) == 13, h
+	assert h["format"] == "fluxeon-classify-matrix" and h["row_bytes"] == 84, h
+	assert h["inputs"][0] == "p50" and len(h["inputs"]) == 17, h
 	rows, tl = struct.unpack_from("<QI", b, len(b) - 20)
-	assert rows == 2284 and 12 + hl + 68 * rows + tl + 20 == len(b), (rows, tl)
-	t = json.loads(b[12 + hl + 68 * rows:len(b) - 20])
+	assert rows == 2284 and 12 + hl + 84 * rows + tl + 20 == len(b), (rows, tl)
+	t = json.loads(b[12 + hl + 84 * rows:len(b) - 20])
 	assert t["labels"] == 2284 and [f["feeder_id"] for f in t["feeders"]] == ["G1", "G2"], t
 	assert t["feeders"][0]["critical_kw"] == 570 and t["feeders"][0]["levels_from"] == "--limit", t
 	# the first row against the first label record
 	start, feeder, horizon, state, res = struct.unpack_from("<qIBBH", b, 12 + hl)
-	x = struct.unpack_from("<13f", b, 12 + hl + 16)
+	x = struct.unpack_from("<17f", b, 12 + hl + 16)
 	assert (start, feeder, horizon, res) == (1736122500000, 0, 1, 0), (start, feeder, horizon)
 	PY
 	# the matrix gives the very same model, bit for bit
@@ -612,7 +612,7 @@ sys.exit(bad)
 	[ "$stderr" = "fx-classify: cut.fxm: not a training matrix: no end mark (cut short?)" ]
 	[ ! -e m.json ]
 	# a row lost in the middle: the rows no longer fill the space
-	python3 -S -c 'import sys; b = open("data.fxm", "rb").read(); sys.stdout.buffer.write(b[:500] + b[568:])' > lost.fxm
+	python3 -S -c 'import sys; b = open("data.fxm", "rb").read(); sys.stdout.buffer.write(b[:500] + b[584:])' > lost.fxm
 	run --separate-stderr fx-classify train -o m.json lost.fxm
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "fx-classify: lost.fxm: not a training matrix: the rows do not fill the space between header and trailer" ]
@@ -621,14 +621,19 @@ sys.exit(bad)
 	run --separate-stderr fx-classify train -o m.json inputs.fxm
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "fx-classify: inputs.fxm: not a training matrix: inputs are not this program's (made by another version?)" ]
+	# rows of another size (a version with other inputs)
+	python3 -S -c 'import sys; b = open("data.fxm", "rb").read(); sys.stdout.buffer.write(b.replace(b"\"row_bytes\":84", b"\"row_bytes\":68", 1))' > size.fxm
+	run --separate-stderr fx-classify train -o m.json size.fxm
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fx-classify: size.fxm: not a training matrix: row_bytes is 68, not 84: made for other inputs (another version?)" ]
 	# bad rows: a state of 7 in row 2, a feeder index past the trailer's in row 5, a NaN in row 9
 	python3 -S - data.fxm bad.fxm <<-'PY'
 	import struct, sys
 	b = bytearray(open(sys.argv[1], "rb").read())
 	r0 = 12 + struct.unpack_from("<I", b, 8)[0]
-	b[r0 + 68 + 13] = 7
-	struct.pack_into("<I", b, r0 + 4 * 68 + 8, 9)
-	struct.pack_into("<f", b, r0 + 8 * 68 + 16 + 4 * 3, float("nan"))
+	b[r0 + 84 + 13] = 7
+	struct.pack_into("<I", b, r0 + 4 * 84 + 8, 9)
+	struct.pack_into("<f", b, r0 + 8 * 84 + 16 + 4 * 3, float("nan"))
 	open(sys.argv[2], "wb").write(b)
 	PY
 	run --separate-stderr fx-classify train -o m.json bad.fxm
@@ -688,8 +693,8 @@ open("fz.fxm", "wb").write(b)' "$i"
 	run --separate-stderr fx-classify train -o m.json in
 	[ "$status" -eq 0 ]
 	[ "${stderr_lines[0]}" = "fx-classify: in:51: state: want 0, 1 or 2" ]
-	[ "${stderr_lines[1]}" = "fx-classify: in:52: x: want an object of the 13 model inputs (see fx-classify(1)), each a finite number" ]
-	[ "${stderr_lines[2]}" = "fx-classify: in:53: x: want an object of the 13 model inputs (see fx-classify(1)), each a finite number" ]
+	[ "${stderr_lines[1]}" = "fx-classify: in:52: x: want an object of the 17 model inputs (see fx-classify(1)), each a finite number" ]
+	[ "${stderr_lines[2]}" = "fx-classify: in:53: x: want an object of the 17 model inputs (see fx-classify(1)), each a finite number" ]
 	[ "${stderr_lines[3]}" = "fx-classify: in:54: alert_kw, critical_kw: want numbers 0 < alert_kw <= critical_kw" ]
 	[ "${stderr_lines[4]}" = "fx-classify: in:55: alert_kw, critical_kw: want numbers 0 < alert_kw <= critical_kw" ]
 	[ "${stderr_lines[5]}" = "fx-classify: in:56: slice_start: missing or not an RFC 3339 time" ]
@@ -796,14 +801,14 @@ accuracy() {
 	echo 'nope' > notjson.json
 	jq '.format = "x"' m.json > format.json
 	jq '.inputs[3] = "hi99"' m.json > inputs.json
-	jq '.inputs |= .[0:13]' m.json > ninputs.json
+	jq '.inputs |= .[0:17]' m.json > ninputs.json
 	jq '.coef[1][2] = "1"' m.json > coef.json
 	jq '.coef |= .[0:2]' m.json > rows.json
 	jq '.decision.critical = 0' m.json > decision.json
 	jq '.scaler.sd[2] = 0' m.json > sd.json
 	jq 'del(.model_version)' m.json > version.json
 	for f in notjson:'invalid JSON' format:'not a fluxeon-classify-model file' \
-	    inputs:'inputs[3]: want "hi95"' ninputs:'inputs: want the 14 inputs' \
+	    inputs:'inputs[3]: want "hi95"' ninputs:'inputs: want the 18 inputs' \
 	    coef:'coef[1]' rows:'coef: not 3 rows' decision:'decision: want alert and critical probabilities in (0, 1]' \
 	    sd:'scaler.sd[2]: not > 0' version:'model_version: missing' nonexistent:'No such file'; do
 		for mode in "" label; do
@@ -851,13 +856,61 @@ accuracy() {
 		 lo80: ($q.lo80 / 570), now_mean: (100 / 570), now_max: (120 / 570),
 		 trend: (($q.mean - 100) / 570), alert_level: (480 / 570),
 		 horizon: ($q.step / 4), tod_sin: $q.tod_sin, tod_cos: $q.tod_cos,
-		 temperature: ((25 - 15) / 10), spike: 0} as $w |
+		 temperature: ((25 - 15) / 10), spike: 0,
+		 rise1h: 0, max4h: (100 / 570), yday: ($q.mean / 570),
+		 week: ($q.mean / 570)} as $w |
 		($l.x | keys_unsorted) == ($w | keys_unsorted) and
 		all($w | to_entries[]; (.value - $l.x[.key] | fabs) <= 5.01e-7)] |
 	    length == 2 and all' out > /dev/null
 	# no labels until the observed slices come
 	head -n 6 in > part
 	[ -z "$(fx-classify label -q --limit 600 part)" ]
+}
+
+@test "label: the inputs from the feeder's history: the rise in an hour, the 4-hour peak, the slice a day and a week before" {
+	# the slice at 00:15 a week and a day before, then 00:00 back to
+	# 23:00 the day before; a forecast at 00:15 of 00:15 and 00:30
+	recs > in <<-EOF
+	h F1 -10065 200
+	h F1 -1425 300
+	h F1 -300 590
+	h F1 -60 150
+	h F1 -45 400
+	h F1 -30 120
+	h F1 -15 90
+	h F1 0 100
+	p F1 15 1 450 400 500
+	p F1 15 2 500 450 550
+	h F1 15 500
+	h F1 30 700
+	EOF
+	fx-classify label -q --limit 600 in > out
+	[ "$(jq -c '[.horizon] + ([.x.rise1h, .x.max4h, .x.yday, .x.week] | map(. * 570 | round))' out | paste -sd' ')" = \
+	    '[1,-50,400,300,200] [2,-50,400,500,500]' ]
+	# a 4-hour peak is forgotten after 4 hours; a slice not seen (a gap
+	# in the readings) is not taken for another
+	recs > in2 <<-EOF
+	h F1 -255 590
+	h F1 -240 100
+	h F1 -30 120
+	h F1 0 100
+	p F1 15 1 450 400 500
+	h F1 15 500
+	EOF
+	[ "$(fx-classify label -q --limit 600 in2 | jq -c '[.x.rise1h, .x.max4h, .x.yday, .x.week] | map(. * 570 | round)')" = \
+	    '[0,120,450,450]' ]
+	# slices of another length start the history afresh
+	recs > in3 <<-EOF
+	h F1 -60 300
+	h F1 -45 400
+	EOF
+	jq -c '.window_end = (.window_start | fromdate + 1800 | todate)' in3 > in4
+	recs >> in4 <<-EOF
+	h F1 0 100
+	p F1 15 1 450 400 500
+	h F1 15 500
+	EOF
+	[ "$(fx-classify label -q --limit 600 in4 | jq -c '[.x.rise1h, .x.max4h] | map(. * 570 | round)')" = '[0,100]' ]
 }
 
 @test "label: --from and --to select slices; the states are the observed ones" {

@@ -21,7 +21,7 @@
 #include "buf.h"
 
 #define CL_K 3			/* classes */
-#define CL_NIN 14		/* inputs, the intercept first */
+#define CL_NIN 18		/* inputs, the intercept first */
 
 extern const char *const cl_input_name[CL_NIN];
 
@@ -36,6 +36,11 @@ typedef struct cl_slice {
 	int has_temp;
 	double temp_c;
 	int spike;			/* a spike is open: 0, 1 alert, 2 critical */
+	/* from the feeder's observed history (when not there: see main.c) */
+	double rise1h;			/* now_mean - observed mean an hour before */
+	double max4h;			/* highest observed mean in the last 4 h */
+	double yday;			/* observed mean of the slice a day before */
+	double week;			/* ... and a week before */
 } cl_slice;
 
 void cl_inputs(const cl_slice *s, double x[CL_NIN]);
@@ -112,7 +117,7 @@ int cl_model_load(cl_model *m, const char *path, char *err, size_t errlen);
  * training sets too large to read as label records.  See matrix.c for
  * the layout.
  */
-#define CL_ROW_BYTES 68
+#define CL_ROW_BYTES (16 + 4 * (CL_NIN - 1))
 
 typedef struct cl_row {
 	int64_t start;			/* slice_start, ms */

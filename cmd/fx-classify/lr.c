@@ -18,7 +18,7 @@
 const char *const cl_input_name[CL_NIN] = {
 	"intercept", "p50", "hi80", "hi95", "lo80", "now_mean", "now_max",
 	"trend", "alert_level", "horizon", "tod_sin", "tod_cos",
-	"temperature", "spike"
+	"temperature", "spike", "rise1h", "max4h", "yday", "week"
 };
 
 void
@@ -40,6 +40,10 @@ cl_inputs(const cl_slice *s, double x[CL_NIN])
 	x[11] = s->tod_cos;
 	x[12] = s->has_temp ? (s->temp_c - 15) / 10 : 0;
 	x[13] = s->spike / 2.0;
+	x[14] = s->rise1h / c;
+	x[15] = s->max4h / c;
+	x[16] = s->yday / c;
+	x[17] = s->week / c;
 }
 
 /* Standardised inputs. */

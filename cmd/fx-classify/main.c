@@ -68,6 +68,12 @@ struct feeder {
 	double now_mean, now_max;
 	fx_time now_end;
 	int spike;		/* open limit spike: 0, 1 alert, 2 critical */
+	/* the observed slices' means over the last week or so, by slot
+	 * (start / step) mod nring, with their starts */
+	double *ring;
+	fx_time *ring_t, ring_step;
+	size_t nring;
+	double rise1h, max4h;	/* of the latest observed slice */
 	/* the latest forecast's slices */
 	fx_time pred_issued;
 	int npred;
@@ -281,6 +287,8 @@ free_feeder(void *p)
 	free(fs->levels_text);
 	free(fs->pend);
 	free(fs->hist);
+	free(fs->ring);
+	free(fs->ring_t);
 	free(fs->own);
 	free(fs->own_name);
 	if (fs->fset != NULL) {
@@ -705,6 +713,68 @@ struct fin {
 	double step, mean, max, lo80, hi80, hi95, tod_sin, tod_cos, temp;
 };
 
+#define DAY_MS 86400000LL
+
+/*
+ * The observed history.  A feeder's ring holds enough slots for a week
+ * and an hour of its slices (at most RING_MAX: finer steps keep less); a
+ * slot remembers the slice that started at the time it holds, so a gap,
+ * a change of step or a slot reused leaves the older slice not found.
+ */
+#define RING_MAX 4096
+
+/* The observed mean of the slice [start, start + step); 1 when known. */
+static int
+recall(const struct feeder *fs, fx_time start, fx_time step, double *v)
+{
+	size_t k;
+
+	if (fs->ring == NULL || step != fs->ring_step || start < 0)
+		return 0;
+	k = (size_t)(start / step) % fs->nring;
+	if (fs->ring_t[k] != start)
+		return 0;
+	*v = fs->ring[k];
+	return 1;
+}
+
+/* Remembers an observed slice and works out the inputs that look back
+ * from it: the rise over the last hour, the highest mean in 4 hours. */
+static void
+remember(struct feeder *fs, fx_time start, fx_time end, double mean)
+{
+	fx_time step = end - start, t;
+	double v;
+	size_t k;
+
+	if (step <= 0)
+		return;
+	if (fs->ring == NULL || step != fs->ring_step) {
+		size_t need = (size_t)((7 * DAY_MS + 3600000) / step) + 2;
+
+		for (fs->nring = 64; fs->nring < need &&
+		    fs->nring < RING_MAX; fs->nring *= 2)
+			;
+		fs->ring = fx_xrealloc(fs->ring, fs->nring * sizeof *fs->ring);
+		fs->ring_t = fx_xrealloc(fs->ring_t, fs->nring *
+		    sizeof *fs->ring_t);
+		for (k = 0; k < fs->nring; k++)
+			fs->ring_t[k] = -1;
+		fs->ring_step = step;
+	}
+	if (start >= 0) {
+		k = (size_t)(start / step) % fs->nring;
+		fs->ring[k] = mean;
+		fs->ring_t[k] = start;
+	}
+	fs->rise1h = recall(fs, start - 3600000, step, &v) ? mean - v : 0;
+	fs->max4h = mean;
+	for (t = start - step; t > start - 4 * 3600000 &&
+	    (size_t)((start - t) / step) < fs->nring; t -= step)
+		if (recall(fs, t, step, &v) && v > fs->max4h)
+			fs->max4h = v;
+}
+
 static void
 do_history(struct feeder *fs, const struct fin *r)
 {
@@ -723,6 +793,7 @@ do_history(struct feeder *fs, const struct fin *r)
 	}
 	if (!has_levels(fs))
 		return;
+	remember(fs, r->start, r->end, r->mean);
 	fs->has_now = 1;
 	fs->now_mean = r->mean;
 	fs->now_max = mx;
@@ -771,6 +842,12 @@ do_predicted(struct feeder *fs, const struct fin *r)
 	sl.has_temp = r->has_temp;
 	sl.temp_c = r->temp;
 	sl.spike = fs->spike;
+	sl.rise1h = fs->has_now ? fs->rise1h : 0;
+	sl.max4h = fs->has_now ? fs->max4h : sl.now_mean;
+	if (!recall(fs, r->start - DAY_MS, r->end - r->start, &sl.yday))
+		sl.yday = sl.p50;
+	if (!recall(fs, r->start - 7 * DAY_MS, r->end - r->start, &sl.week))
+		sl.week = sl.p50;
 	cl_inputs(&sl, x);
 	if (opt.mode != M_CLASSIFY) {
 		struct pend *pp;
@@ -1060,10 +1137,12 @@ lab_problem(const struct lab *l)
 		return "alert_kw, critical_kw: want numbers 0 < alert_kw <= "
 		    "critical_kw";
 	if (l->nx != CL_NIN - 1)
-		return "x: want an object of the 13 model inputs (see "
+		return "x: want an object of the 17 model inputs (see "
 		    "fx-classify(1)), each a finite number";
 	return NULL;
 }
+
+_Static_assert(CL_NIN - 1 == 17, "lab_problem's message counts the inputs");
 
 static void
 do_lab(const fx_line *ln, const struct lab *l)

@@ -14,7 +14,7 @@
  *       horizon                u8, 1..4
  *       state                  u8, 0..2
  *       reserved               u16, 0
- *       x                      13 x f32 (IEEE 754), the inputs but the
+ *       x                      17 x f32 (IEEE 754), the inputs but the
  *                              intercept, in the model file's order
  *   trailer                    JSON: feeders, their levels
  *   rows                       u64, the number of rows
@@ -249,20 +249,11 @@ cl_matrix_open(cl_matrix *m, const char *path, char *err, size_t errlen)
 		return bad(m, err, errlen, "header and trailer lengths exceed "
 		    "the file");
 	m->rows = p + 12 + hlen;
-	if ((m->size - 12 - hlen - tlen - TAIL) / CL_ROW_BYTES != m->nrows ||
-	    (m->size - 12 - hlen - tlen - TAIL) % CL_ROW_BYTES != 0)
-		return bad(m, err, errlen, "the rows do not fill the space "
-		    "between header and trailer");
 	m->header = fx_json_parse((const char *)p + 12, (size_t)hlen, jerr,
 	    sizeof jerr);
 	if (!jv_is_valid(m->header) ||
 	    jv_get_kind(m->header) != JV_KIND_OBJECT)
 		return bad(m, err, errlen, "header is not a JSON object");
-	m->trailer = fx_json_parse((const char *)m->rows +
-	    m->nrows * CL_ROW_BYTES, (size_t)tlen, jerr, sizeof jerr);
-	if (!jv_is_valid(m->trailer) ||
-	    jv_get_kind(m->trailer) != JV_KIND_OBJECT)
-		return bad(m, err, errlen, "trailer is not a JSON object");
 	{
 		const char *fmt = fx_json_str(m->header, "format");
 
@@ -273,8 +264,13 @@ cl_matrix_open(cl_matrix *m, const char *path, char *err, size_t errlen)
 	if (fx_json_num(m->header, "version", &ver) != 1 || ver != 1)
 		return bad(m, err, errlen, "version is not 1");
 	if (fx_json_num(m->header, "row_bytes", &rb) != 1 ||
-	    rb != CL_ROW_BYTES)
-		return bad(m, err, errlen, "row_bytes is not 68");
+	    rb != CL_ROW_BYTES) {
+		char msg[96];
+
+		snprintf(msg, sizeof msg, "row_bytes is %.0f, not %d: made for "
+		    "other inputs (another version?)", rb, CL_ROW_BYTES);
+		return bad(m, err, errlen, msg);
+	}
 	inputs = fx_json_get(m->header, "inputs");
 	ok = jv_get_kind(inputs) == JV_KIND_ARRAY &&
 	    jv_array_length(jv_copy(inputs)) == CL_NIN - 1;
@@ -289,6 +285,15 @@ cl_matrix_open(cl_matrix *m, const char *path, char *err, size_t errlen)
 	if (!ok)
 		return bad(m, err, errlen, "inputs are not this program's "
 		    "(made by another version?)");
+	if ((m->size - 12 - hlen - tlen - TAIL) / CL_ROW_BYTES != m->nrows ||
+	    (m->size - 12 - hlen - tlen - TAIL) % CL_ROW_BYTES != 0)
+		return bad(m, err, errlen, "the rows do not fill the space "
+		    "between header and trailer");
+	m->trailer = fx_json_parse((const char *)m->rows +
+	    m->nrows * CL_ROW_BYTES, (size_t)tlen, jerr, sizeof jerr);
+	if (!jv_is_valid(m->trailer) ||
+	    jv_get_kind(m->trailer) != JV_KIND_OBJECT)
+		return bad(m, err, errlen, "trailer is not a JSON object");
 	return 0;
 }
 
