@@ -158,6 +158,14 @@ cl_top(const cl_model *m, const double x[CL_NIN], int k, int idx[],
 #define NP ((CL_K - 1) * CL_NIN)	/* free parameters */
 #define NPAIR ((CL_K - 1) * CL_K / 2)	/* class pairs k <= q of the Hessian */
 #define NCHUNK 8	/* the samples' parts, summed in this order */
+/*
+ * The Hessian from at most about this many samples: every hstride-th,
+ * counted hstride times.  The gradient and the loss use every sample, so
+ * the fit converges to the same optimum; only the steps' directions are
+ * approximate (sub-sampled Newton), which costs an iteration or two where
+ * the Hessian is most of the work.
+ */
+#define HESS_MAX 1000000
 
 /*
  * One part of the samples' sums: the loss and, when want, the gradient
@@ -171,6 +179,7 @@ struct part {
 	size_t lo, hi;
 	const double *b;
 	int want;
+	size_t hstride;			/* the Hessian's samples: i % hstride == 0 */
 	double total;
 	double g[NP];
 	double a[NPAIR][CL_NIN][CL_NIN];
@@ -223,14 +232,18 @@ part_run(void *arg)
 		pt->total -= w * log(fmax(p[y], 1e-300));
 		if (!pt->want)
 			continue;
-		for (k = 1, pq = 0; k < CL_K; k++) {
+		for (k = 1; k < CL_K; k++) {
 			double r = w * (p[k] - (y == k));
 
 			for (j = 0; j < CL_NIN; j++)
 				pt->g[(k - 1) * CL_NIN + j] += r * z[j];
-			for (q = k; q < CL_K; q++)
-				c[pq++] = w * p[k] * ((k == q) - p[q]);
 		}
+		if (i % pt->hstride != 0)
+			continue;
+		for (k = 1, pq = 0; k < CL_K; k++)
+			for (q = k; q < CL_K; q++)
+				c[pq++] = (double)pt->hstride * w * p[k] *
+				    ((k == q) - p[q]);
 		for (j = 0; j < CL_NIN; j++)
 			for (l = j; l < CL_NIN; l++) {
 				double zz = z[j] * z[l];
@@ -265,6 +278,7 @@ loss(const double *z, const cl_sample *s, size_t n, const double *b,
 		pt[c].hi = n * (size_t)(c + 1) / NCHUNK;
 		pt[c].b = b;
 		pt[c].want = g != NULL;
+		pt[c].hstride = n > HESS_MAX ? (n + HESS_MAX - 1) / HESS_MAX : 1;
 	}
 	/* thread t takes parts t, t + nt ...; this one is thread 0; when a
 	 * thread cannot be made, fewer share the parts */
