@@ -64,6 +64,7 @@ UNIT_SRC_test_forecast = cmd/fx-forecast/model.c
 UNIT_INC_test_forecast = -Icmd/fx-forecast
 UNIT_SRC_test_audit = cmd/fx-audit/store.c cmd/fx-audit/crypt.c
 UNIT_SRC_test_keep = cmd/fx-bpp/keep.c
+UNIT_SRC_test_reservoir = cmd/fx-classify/reservoir.c
 UNIT_INC_test_audit = -Icmd/fx-audit
 
 $(BUILD)/unit/%: test/unit/%.c test/unit/tap.h $(LIB) common/*.h $$(UNIT_SRC_$$*)

@@ -149,8 +149,11 @@ typedef struct cl_matrix {
 int cl_matrix_sniff(const char *path);
 /* Maps and checks a matrix file (not its rows); 0, or -1 and a reason. */
 int cl_matrix_open(cl_matrix *m, const char *path, char *err, size_t errlen);
-/* Decodes row i < m->nrows (unchecked values). */
-void cl_matrix_row(const cl_matrix *m, uint64_t i, cl_row *r);
+/* Row i < m->nrows: its head (all but x, values unchecked); 1 when its
+ * inputs are all finite; its inputs into x[0 .. CL_NIN - 2]. */
+void cl_matrix_head(const cl_matrix *m, uint64_t i, cl_row *r);
+int cl_matrix_finite(const cl_matrix *m, uint64_t i);
+void cl_matrix_x(const cl_matrix *m, uint64_t i, float *x);
 void cl_matrix_close(cl_matrix *m);
 
 #endif

@@ -23,6 +23,7 @@
 #include <math.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 
 #include "buf.h"
 #include "classify.h"
+#include "reservoir.h"
 #include "config.h"
 #include "err.h"
 #include "feeders.h"
@@ -132,8 +134,10 @@ static struct sampleset {
 	cl_sample *s;
 	size_t n, cap;
 	size_t kept[CL_K];	/* samples of each class kept */
-	size_t *idx[CL_K];	/* where they are in s[] */
+	cl_sample *cs[CL_K];	/* while sampling: each class's own */
+	size_t ccap[CL_K];
 	int64_t count[CL_K];	/* samples of each class offered */
+	cl_res res[CL_K];	/* which of them are kept */
 } sets[2];
 static cl_mwriter *mw;		/* label --matrix */
 static gsl_rng *rng, *frng;	/* sampling: all rows; each feeder's */
@@ -297,7 +301,7 @@ free_feeder(void *p)
 		for (i = 0; i < 2; i++) {
 			free(fs->fset[i].s);
 			for (k = 0; k < CL_K; k++)
-				free(fs->fset[i].idx[k]);
+				free(fs->fset[i].cs[k]);
 		}
 		free(fs->fset);
 	}
@@ -542,54 +546,92 @@ evaluate(struct feeder *fs, fx_time t, int fresh)
  * probability cap / n, so that every row offered has the same chance to
  * be kept; each kept row stands for count / kept.
  */
-static void
-sample_into(struct sampleset *ss, size_t cap, gsl_rng *r, const cl_sample *s)
+static cl_sample *
+sample_slot(struct sampleset *ss, size_t cap, gsl_rng *r, int y)
 {
-	int y = s->y;
-	size_t slot;
+	int64_t at;
 
-	ss->count[y]++;
-	if (ss->kept[y] >= cap) {
-		uint64_t c = (uint64_t)ss->count[y];
-		uint64_t i = c <= 4294967295ULL ?
-		    gsl_rng_uniform_int(r, (unsigned long)c) :
-		    (uint64_t)(gsl_rng_uniform(r) * (double)c);
-
-		if (i < cap)
-			ss->s[ss->idx[y][i]] = *s;
-		return;
+	if (ss->count[y]++ == 0)
+		cl_res_init(&ss->res[y], cap);
+	at = cl_res_offer(&ss->res[y], r);
+	if (at < 0)
+		return NULL;
+	if ((size_t)at < ss->kept[y])
+		return &ss->cs[y][at];	/* it replaces one */
+	if (ss->kept[y] == ss->ccap[y]) {
+		ss->ccap[y] = ss->ccap[y] ? 2 * ss->ccap[y] : 4096;
+		if (ss->ccap[y] > cap)
+			ss->ccap[y] = cap;
+		ss->cs[y] = fx_xrealloc(ss->cs[y], ss->ccap[y] *
+		    sizeof *ss->cs[y]);
 	}
-	if (ss->idx[y] == NULL)
-		ss->idx[y] = fx_xmalloc(cap * sizeof *ss->idx[y]);
-	ss->idx[y][ss->kept[y]++] = ss->n;
-	if (ss->n == ss->cap) {
-		ss->cap = ss->cap ? 2 * ss->cap : 4096;
-		ss->s = fx_xrealloc(ss->s, ss->cap * sizeof *ss->s);
-	}
-	slot = ss->n++;
-	ss->s[slot] = *s;
+	return &ss->cs[y][ss->kept[y]++];
 }
 
-/* A training row of feeder fs: inputs x (x[0] the intercept), state y,
- * of a slice starting at start. */
+/* The samples of every class in one array, s[0 .. n - 1], Normal first:
+ * what fitting and scoring read. */
 static void
-add_row(struct feeder *fs, fx_time start, int y, const float x[CL_NIN])
+flatten(struct sampleset *ss)
 {
-	int held;
-	cl_sample s;
+	int k;
+
+	if (ss->s != NULL)
+		return;
+	ss->n = ss->kept[0] + ss->kept[1] + ss->kept[2];
+	ss->cap = ss->n;
+	ss->s = fx_xmalloc((ss->n ? ss->n : 1) * sizeof *ss->s);
+	ss->n = 0;
+	for (k = 0; k < CL_K; k++) {
+		if (ss->kept[k] > 0)
+			memcpy(ss->s + ss->n, ss->cs[k], ss->kept[k] *
+			    sizeof *ss->s);
+		ss->n += ss->kept[k];
+		free(ss->cs[k]);
+		ss->cs[k] = NULL;
+	}
+}
+
+/*
+ * Where a training row of feeder fs (state y, of a slice starting at
+ * start) is kept: in none, one or two samples (the training or held-out
+ * one, and its feeder's own); their count, the slots in dst with y, w
+ * and the intercept set, the other inputs for the caller to fill in.
+ */
+static int
+row_slots(struct feeder *fs, fx_time start, int y, cl_sample *dst[2])
+{
+	int held, n = 0, i;
 
 	if (start < opt.from || start >= opt.to)
-		return;
+		return 0;
 	held = start >= opt.train_to;
-	memcpy(s.x, x, sizeof s.x);
-	s.y = (uint8_t)y;
-	s.w = 1;
-	sample_into(&sets[held], (size_t)opt.max_samples, rng, &s);
+	if ((dst[n] = sample_slot(&sets[held], (size_t)opt.max_samples, rng,
+	    y)) != NULL)
+		n++;
 	if (opt.per_feeder > 0) {
 		if (fs->fset == NULL)
 			fs->fset = fx_xcalloc(2, sizeof *fs->fset);
-		sample_into(&fs->fset[held], (size_t)opt.feeder_max, frng, &s);
+		if ((dst[n] = sample_slot(&fs->fset[held],
+		    (size_t)opt.feeder_max, frng, y)) != NULL)
+			n++;
 	}
+	for (i = 0; i < n; i++) {
+		dst[i]->y = (uint8_t)y;
+		dst[i]->w = 1;
+		dst[i]->x[0] = 1;
+	}
+	return n;
+}
+
+/* A training row with its inputs x (x[0] the intercept). */
+static void
+add_row(struct feeder *fs, fx_time start, int y, const float x[CL_NIN])
+{
+	cl_sample *dst[2];
+	int n = row_slots(fs, start, y, dst), i;
+
+	for (i = 0; i < n; i++)
+		memcpy(dst[i]->x + 1, x + 1, (CL_NIN - 1) * sizeof *x);
 }
 
 static void
@@ -1280,11 +1322,11 @@ run_matrix(const char *path)
 	jv_free(list);
 	for (i = 0; i < m.nrows; i++) {
 		const char *why = NULL;
-		float x[CL_NIN];
+		cl_sample *dst[2];
 		cl_row r;
-		int j;
+		int n;
 
-		cl_matrix_row(&m, i, &r);
+		cl_matrix_head(&m, i, &r);
 		n_in++;
 		if (r.feeder >= nf || fv[r.feeder] == NULL)
 			why = "feeder: not one with levels in the trailer";
@@ -1294,9 +1336,8 @@ run_matrix(const char *path)
 			why = "state: not 0, 1 or 2";
 		else if (r.reserved != 0)
 			why = "reserved bytes not 0";
-		for (j = 0; why == NULL && j < CL_NIN - 1; j++)
-			if (!isfinite(r.x[j]))
-				why = "x: not a finite number";
+		else if (!cl_matrix_finite(&m, i))
+			why = "x: not a finite number";
 		if (why != NULL) {
 			n_rej++;
 			if (++bad <= 10)
@@ -1307,9 +1348,14 @@ run_matrix(const char *path)
 			continue;
 		}
 		n_pass++;
-		x[0] = 1;
-		memcpy(x + 1, r.x, sizeof r.x);
-		add_row(fv[r.feeder], r.start, r.state, x);
+		/* the inputs are decoded only for the rows that are kept */
+		n = row_slots(fv[r.feeder], r.start, r.state, dst);
+		if (n > 0) {
+			cl_matrix_x(&m, i, dst[0]->x + 1);
+			if (n > 1)
+				memcpy(dst[1]->x + 1, dst[0]->x + 1,
+				    (CL_NIN - 1) * sizeof dst[0]->x[0]);
+		}
 	}
 	if (bad > 10)
 		fx_error("%s: %llu rows refused in all", path, bad);
@@ -1647,6 +1693,8 @@ put_own(struct feeder *fs)
 	for (k = 0; k < CL_K; k++)
 		if (tr->count[k] < 10)
 			return 0;
+	flatten(tr);
+	flatten(ho);
 	memset(&m, 0, sizeof m);
 	class_weights(tr, w);
 	for (i = 0; i < tr->n; i++)
@@ -1697,6 +1745,8 @@ train(void)
 	double w[CL_K];
 	char ownmsg[64] = "";
 
+	flatten(&sets[0]);
+	flatten(&sets[1]);
 	class_weights(tr, w);
 	for (i = 0; i < tr->n; i++)
 		tr->s[i].w = (float)w[tr->s[i].y];
@@ -2117,8 +2167,8 @@ main(int argc, char **argv)
 	free(sets[0].s);
 	free(sets[1].s);
 	for (i = 0; i < CL_K; i++) {
-		free(sets[0].idx[i]);
-		free(sets[1].idx[i]);
+		free(sets[0].cs[i]);
+		free(sets[1].cs[i]);
 	}
 	return status;
 }

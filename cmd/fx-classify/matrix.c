@@ -298,20 +298,40 @@ cl_matrix_open(cl_matrix *m, const char *path, char *err, size_t errlen)
 }
 
 void
-cl_matrix_row(const cl_matrix *m, uint64_t i, cl_row *r)
+cl_matrix_head(const cl_matrix *m, uint64_t i, cl_row *r)
 {
 	const unsigned char *p = m->rows + i * CL_ROW_BYTES;
-	int j;
 
 	r->start = (int64_t)get_u64(p);
 	r->feeder = get_u32(p + 8);
 	r->horizon = p[12];
 	r->state = p[13];
 	r->reserved = (uint16_t)(p[14] | p[15] << 8);
-	for (j = 0; j < CL_NIN - 1; j++) {
-		uint32_t u = get_u32(p + 16 + 4 * j);
+}
 
-		memcpy(&r->x[j], &u, 4);
+int
+cl_matrix_finite(const cl_matrix *m, uint64_t i)
+{
+	const unsigned char *p = m->rows + i * CL_ROW_BYTES + 16;
+	uint32_t bad = 0;
+	int j;
+
+	/* an exponent of all ones is an infinity or a NaN */
+	for (j = 0; j < CL_NIN - 1; j++)
+		bad |= (get_u32(p + 4 * j) & 0x7f800000u) == 0x7f800000u;
+	return !bad;
+}
+
+void
+cl_matrix_x(const cl_matrix *m, uint64_t i, float *x)
+{
+	const unsigned char *p = m->rows + i * CL_ROW_BYTES + 16;
+	int j;
+
+	for (j = 0; j < CL_NIN - 1; j++) {
+		uint32_t u = get_u32(p + 4 * j);
+
+		memcpy(&x[j], &u, 4);
 	}
 }
 
