@@ -541,10 +541,9 @@ evaluate(struct feeder *fs, fx_time t, int fresh)
 /* ---- training samples ---- */
 
 /*
- * Offers a row to ss, reservoir-sampled per class: the first cap of a
- * class are kept, then the n-th replaces a kept one at random with
- * probability cap / n, so that every row offered has the same chance to
- * be kept; each kept row stands for count / kept.
+ * Offers a row of class y to ss, each class a uniform sample of at most
+ * cap (reservoir.c): the slot the row is to be written to, or NULL when it
+ * is not kept.  Each kept row stands for count / kept of its class.
  */
 static cl_sample *
 sample_slot(struct sampleset *ss, size_t cap, gsl_rng *r, int y)
